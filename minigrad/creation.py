@@ -1,0 +1,65 @@
+"""Making tensors: from data, filled with a constant, or random (seeded)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad.tensor import DEFAULT_DTYPE, Tensor, shape_from_args
+
+_rng = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed `randn` and every layer initialisation, so that a run is reproducible.
+
+    >>> manual_seed(0); a = randn(3).data
+    >>> manual_seed(0); bool((randn(3).data == a).all())
+    True
+    """
+    global _rng
+    _rng = np.random.default_rng(seed)
+
+
+def generator() -> np.random.Generator:
+    """The random generator that `manual_seed` seeds (for layers and data that draw numbers)."""
+    return _rng
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """A new Tensor holding a copy of `data` (Tensor(data) shares a NumPy array instead).
+
+    >>> tensor([1, 2]).dtype
+    dtype('float32')
+    """
+    source = data.data if isinstance(data, Tensor) else data
+    array = np.array(source, dtype=dtype) if dtype is not None else np.array(Tensor(source).data)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def zeros(*shape: int | tuple[int, ...], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros, float32 unless told otherwise.
+
+    >>> zeros(2, 3).shape
+    (2, 3)
+    """
+    return Tensor(np.zeros(shape_from_args(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def ones(*shape: int | tuple[int, ...], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones, float32 unless told otherwise.
+
+    >>> ones((2,)).data.tolist()
+    [1.0, 1.0]
+    """
+    return Tensor(np.ones(shape_from_args(shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def randn(*shape: int | tuple[int, ...], requires_grad: bool = False) -> Tensor:
+    """A float32 tensor of standard normal samples from the seeded generator.
+
+    >>> randn(4, 2).dtype
+    dtype('float32')
+    """
+    return Tensor(_rng.standard_normal(shape_from_args(shape), dtype=np.float32), requires_grad=requires_grad)

@@ -1,0 +1,215 @@
+"""Primitive ops: arithmetic, elementwise math and reductions.
+
+Each op is a forward and a backward side by side. `forward` gets NumPy arrays
+and saves on `self` what the backward needs; `backward` gets dL/d(output) and
+returns dL/d(input) for each input: the vector-Jacobian product, whose math is
+the comment on its return line. Gradients may keep the broadcast shape of the
+output; the engine (tensor.py) sums them back to each input's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.tensor import Op, ShapeError
+
+BROADCASTING = "shapes that broadcast: compared from the right, each pair of dimensions equal or one of them 1"
+
+
+# -------------------------------------------------------------- arithmetic --
+
+class Add(Op):
+    shape_rule = BROADCASTING
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad):
+        return grad, grad  # d(a+b)/da = 1, d(a+b)/db = 1
+
+
+class Sub(Op):
+    shape_rule = BROADCASTING
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad):
+        return grad, -grad  # d(a-b)/da = 1, d(a-b)/db = -1
+
+
+class Neg(Op):
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad):
+        return (-grad,)  # d(-a)/da = -1
+
+
+class Mul(Op):
+    shape_rule = BROADCASTING
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, grad):
+        return grad * self.b, grad * self.a  # d(ab)/da = b, d(ab)/db = a
+
+
+class Div(Op):
+    shape_rule = BROADCASTING
+
+    def forward(self, a, b):
+        self.b = b
+        self.out = a / b
+        return self.out
+
+    def backward(self, grad):
+        grad_a = grad / self.b
+        return grad_a, -grad_a * self.out  # d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -(1/b)(a/b)
+
+
+class Pow(Op):
+    """a ** b. The gradient for b uses ln a: it is 0 where a = 0 (as in PyTorch)
+    and NaN where a < 0, where a**b has no derivative in b."""
+
+    shape_rule = BROADCASTING
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = a ** b
+        return self.out
+
+    def backward(self, grad):
+        a, b = self.a, self.b
+        grad_a = grad * b * a ** (b - 1)  # d(a^b)/da = b a^(b-1)
+        if not self.inputs[1].requires_grad:
+            return grad_a, None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_a = np.where(a == 0, 0, np.log(a))
+        return grad_a, grad * self.out * log_a  # d(a^b)/db = a^b ln a
+
+
+class MatMul(Op):
+    """a @ b for 1-D, 2-D and batched (broadcast) operands, as np.matmul."""
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise_matmul_error(a.shape, b.shape, "both operands to have at least one dimension")
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise_matmul_error(a.shape, b.shape, "the last dimension of the first to equal "
+                                                 "the first of the last two of the second")
+        self.a, self.b = a, b
+        return a @ b
+
+    def backward(self, grad):
+        # Read a 1-D operand as a matrix (a row for a, a column for b), so that
+        # dL/da = dL/dout @ bᵀ and dL/db = aᵀ @ dL/dout hold in every case.
+        a = self.a[None, :] if self.a.ndim == 1 else self.a
+        b = self.b[:, None] if self.b.ndim == 1 else self.b
+        if self.a.ndim == 1:
+            grad = np.expand_dims(grad, -2)
+        if self.b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        grad_a = grad_b = None
+        if self.inputs[0].requires_grad:
+            grad_a = (grad @ b.swapaxes(-1, -2)).reshape(grad.shape[:-2] + self.a.shape)
+        if self.inputs[1].requires_grad:
+            grad_b = (a.swapaxes(-1, -2) @ grad).reshape(grad.shape[:-2] + self.b.shape)
+        return grad_a, grad_b  # d(ab)/da = (·) bᵀ, d(ab)/db = aᵀ (·)
+
+
+def raise_matmul_error(shape_a, shape_b, expected):
+    raise ShapeError(f"matmul: cannot multiply shapes {shape_a} and {shape_b}; expected {expected}")
+
+
+# -------------------------------------------------------- elementwise math --
+
+class Exp(Op):
+    def forward(self, a):
+        self.out = np.exp(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad * self.out,)  # d/da e^a = e^a
+
+
+class Log(Op):
+    def forward(self, a):
+        self.a = a
+        return np.log(a)
+
+    def backward(self, grad):
+        return (grad / self.a,)  # d/da ln a = 1/a
+
+
+class Sqrt(Op):
+    def forward(self, a):
+        self.out = np.sqrt(a)
+        return self.out
+
+    def backward(self, grad):
+        return (grad / (2 * self.out),)  # d/da √a = 1/(2√a)
+
+
+class Abs(Op):
+    def forward(self, a):
+        self.a = a
+        return np.abs(a)
+
+    def backward(self, grad):
+        return (grad * np.sign(self.a),)  # d/da |a| = sign(a), taken as 0 at 0
+
+
+class Clip(Op):
+    def forward(self, a, lo, hi):
+        self.inside = (a >= (-np.inf if lo is None else lo)) & (a <= (np.inf if hi is None else hi))
+        return np.clip(a, lo, hi)
+
+    def backward(self, grad):
+        return (grad * self.inside,)  # 1 inside [lo, hi] (ends included), 0 outside
+
+
+# -------------------------------------------------------------- reductions --
+
+def expand_reduced(grad, axis, keepdims, shape):
+    """Undo a reduction's shape: put the reduced axes back and broadcast to `shape`."""
+    if not keepdims and axis is not None:
+        grad = np.expand_dims(grad, axis)
+    return np.broadcast_to(grad, shape)
+
+
+class Sum(Op):
+    def forward(self, a, axis, keepdims):
+        self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
+        return a.sum(axis=axis, keepdims=keepdims)
+
+    def backward(self, grad):
+        return (expand_reduced(grad, self.axis, self.keepdims, self.shape),)  # d(Σa)/da_i = 1
+
+
+class Mean(Op):
+    def forward(self, a, axis, keepdims):
+        self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
+        out = a.mean(axis=axis, keepdims=keepdims)
+        self.count = a.size // max(np.size(out), 1)
+        return out
+
+    def backward(self, grad):
+        return (expand_reduced(grad / self.count, self.axis, self.keepdims, self.shape),)  # d(Σa/n)/da_i = 1/n
+
+
+class Max(Op):
+    """Maximum over axes. Ties share the gradient equally (like torch.amax):
+    for max([1, 3, 3]) the gradient is [0, ½, ½]."""
+
+    def forward(self, a, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+        out = a.max(axis=axis, keepdims=True)
+        is_max = (a == out).astype(a.dtype)
+        self.share = is_max / is_max.sum(axis=axis, keepdims=True)
+        return out if keepdims else out.squeeze(axis)
+
+    def backward(self, grad):
+        return (expand_reduced(grad, self.axis, self.keepdims, self.share.shape) * self.share,)  # 1/(number of maxima) at each maximum

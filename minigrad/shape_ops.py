@@ -1,0 +1,122 @@
+"""Primitive ops that move elements around: reshape, transpose, indexing,
+concatenate, stack and where. Their backward puts each gradient back where its
+element came from."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from minigrad.tensor import Op, Tensor, as_operand
+
+
+class Reshape(Op):
+    def forward(self, a, shape):
+        self.shape = a.shape
+        return a.reshape(shape)
+
+    def backward(self, grad):
+        return (grad.reshape(self.shape),)  # same elements, old shape
+
+
+class Transpose(Op):
+    def forward(self, a, axes):
+        self.axes = axes
+        return a.transpose(axes)
+
+    def backward(self, grad):
+        undo = None if self.axes is None else np.argsort(self.axes)
+        return (grad.transpose(undo),)  # the inverse permutation
+
+
+def selects_repeatedly(index: Any) -> bool:
+    """Integer-array indices may pick one element twice; ints, slices and masks cannot."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype != bool for p in parts)
+
+
+class GetItem(Op):
+    def forward(self, a, index):
+        self.shape, self.index = a.shape, index
+        return a[index]
+
+    def backward(self, grad):
+        full = np.zeros(self.shape, dtype=grad.dtype)
+        if selects_repeatedly(self.index):
+            np.add.at(full, self.index, grad)  # an element picked k times gets k gradients
+        else:
+            full[self.index] = grad  # each picked element gets its gradient, the rest 0
+        return (full,)
+
+
+class Concatenate(Op):
+    shape_rule = "equal shapes except along the concatenation axis"
+
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        self.ends = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, grad):
+        return tuple(np.split(grad, self.ends, axis=self.axis))  # each input its own slice
+
+
+class Stack(Op):
+    shape_rule = "all shapes equal"
+
+    def forward(self, *arrays, axis):
+        self.axis = axis
+        return np.stack(arrays, axis=axis)
+
+    def backward(self, grad):
+        return tuple(np.moveaxis(grad, self.axis, 0))  # each input its own slice
+
+
+class Where(Op):
+    shape_rule = "condition, a and b of shapes that broadcast together"
+
+    def forward(self, a, b, condition):
+        self.condition = condition
+        return np.where(condition, a, b)
+
+    def backward(self, grad):
+        return np.where(self.condition, grad, 0), np.where(self.condition, 0, grad)  # 1 where chosen, else 0
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis.
+
+    >>> concatenate([Tensor([1.0, 2.0]), Tensor([3.0])]).data.tolist()
+    [1.0, 2.0, 3.0]
+    """
+    return Concatenate.apply(*_tensors("concatenate", tensors), axis=axis)
+
+
+def stack(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new axis.
+
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])]).shape
+    (2, 2)
+    """
+    return Stack.apply(*_tensors("stack", tensors), axis=axis)
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Elementwise `a` where `condition` is True, else `b`; the gradient follows the choice.
+
+    >>> x = Tensor([-1.0, 2.0])
+    >>> where(x > 0, x, 0.0).data.tolist()
+    [0.0, 2.0]
+    """
+    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if condition.dtype != bool:
+        raise TypeError(f"where: condition must be boolean, got dtype {condition.dtype}")
+    like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
+    return Where.apply(as_operand(a, like), as_operand(b, like), condition=condition)
+
+
+def _tensors(op_name: str, tensors: Sequence[Any]) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)) or not tensors:
+        raise TypeError(f"{op_name}: expected a non-empty list or tuple of tensors, got {type(tensors).__name__}")
+    return [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]

@@ -1,0 +1,440 @@
+"""The Tensor and the graph bookkeeping of reverse-mode autodiff.
+
+A Tensor wraps a NumPy array. Every operation on tensors that require grad
+records an `Op` (see ops.py, shape_ops.py, activations.py): the op keeps its
+inputs, so the result knows where it came from. `backward()` walks that graph
+from the result back to the leaves, in reverse topological order, and asks each
+op for the vector-Jacobian product of its inputs.
+"""
+
+from __future__ import annotations
+
+from contextlib import ContextDecorator
+from typing import Any, Iterator
+
+import numpy as np
+
+DEFAULT_DTYPE = np.float32
+
+
+# ---------------------------------------------------------------- recording --
+
+class _GradMode:
+    """Whether new operations are recorded into the graph (off inside no_grad)."""
+
+    enabled = True
+
+
+class no_grad(ContextDecorator):
+    """Context manager (and decorator) under which no graph is recorded.
+
+    Nested use works, and the previous mode comes back even after an exception.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> "no_grad":
+        self._previous.append(_GradMode.enabled)
+        _GradMode.enabled = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _GradMode.enabled = self._previous.pop()
+
+
+class ShapeError(ValueError):
+    """An op received shapes it cannot combine; the message names op and shapes."""
+
+
+class Op:
+    """One primitive operation: `forward` on arrays, `backward` on gradients.
+
+    Subclasses implement
+      forward(*arrays, **params) -> array   (and save what backward needs on self)
+      backward(grad) -> tuple of arrays     (one gradient per input, or None)
+    A gradient may have the output's broadcast shape: the engine sums it back
+    to the input's shape with `unbroadcast`.
+    """
+
+    inputs: tuple[Tensor, ...]
+    shape_rule = ""  # what the op expects of its input shapes, for error messages
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        op = cls()
+        try:
+            data = op.forward(*[t.data for t in inputs], **params)
+        except ShapeError:
+            raise
+        except ValueError as error:
+            shapes = " and ".join(str(t.shape) for t in inputs)
+            rule = f"; expected {cls.shape_rule}" if cls.shape_rule else ""
+            raise ShapeError(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
+                             f" ({error}){rule}") from None
+        if _GradMode.enabled and any(t.requires_grad for t in inputs):
+            op.inputs = inputs
+            return Tensor._from_op(data, op)
+        return Tensor._from_op(data, None)
+
+    def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` over the axes that broadcasting added or stretched, to get `shape`.
+
+    >>> unbroadcast(np.ones((4, 3)), (3,)).tolist()
+    [4.0, 4.0, 4.0]
+    """
+    if grad.shape == shape:
+        return grad
+    leading = grad.ndim - len(shape)
+    stretched = tuple(leading + i for i, n in enumerate(shape) if n == 1 and grad.shape[leading + i] != 1)
+    grad = grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
+    return grad.reshape(shape)
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor that `root` depends on and that requires grad, inputs before outputs.
+
+    Iterative depth-first search (an explicit stack, no recursion), so a chain of
+    100,000 ops is fine.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack.append((node, True))
+        if node._op is not None:
+            stack.extend((t, False) for t in node._op.inputs
+                         if t.requires_grad and id(t) not in visited)
+    return order
+
+
+def shape_from_args(args: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept a shape written as separate ints, `f(2, 3)`, or as one tuple, `f((2, 3))`."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if not all(isinstance(n, (int, np.integer)) for n in args):
+        raise TypeError(f"shape must be ints or one tuple of ints, got {args!r}")
+    return tuple(int(n) for n in args)
+
+
+# ------------------------------------------------------------------ tensor --
+
+def _as_array(data: Any) -> np.ndarray:
+    """The construction rules: NumPy data keeps its dtype, Python numbers become float32."""
+    if isinstance(data, Tensor):
+        return data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        return np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError as error:
+        raise ValueError(f"Tensor: cannot make an array of {type(data).__name__} ({error}); "
+                         "expected a number, a rectangular nested list or an np.ndarray") from None
+    return array if array.dtype == bool else array.astype(DEFAULT_DTYPE)
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad.tolist()
+    [2.0, 4.0, 6.0]
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_retains_grad", "__weakref__")
+    __array_ufunc__ = None  # make `np_array + tensor` call Tensor.__radd__
+    __hash__ = object.__hash__  # hash by identity, so tensors can be set members
+
+    def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None) -> None:
+        array = _as_array(data)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor: unsupported dtype {array.dtype}; expected numbers")
+        if requires_grad and array.dtype.kind != "f":
+            raise TypeError(f"Tensor: requires_grad=True needs a float dtype, got {array.dtype} "
+                            "(integer tensors hold labels and indices; use .astype(np.float32) to differentiate)")
+        self.data = array
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._op: Op | None = None
+        self._retains_grad = False
+
+    @classmethod
+    def _from_op(cls, data: Any, op: Op | None) -> Tensor:
+        """The fast constructor for op results: no dtype rules, they come from NumPy."""
+        tensor = object.__new__(cls)
+        tensor.data = data if type(data) is np.ndarray else np.asarray(data)
+        tensor.grad = None
+        tensor.requires_grad = op is not None
+        tensor.name = None
+        tensor._op = op
+        tensor._retains_grad = False
+        return tensor
+
+    # ---------------------------------------------------------- attributes --
+    shape = property(lambda self: self.data.shape, doc="The shape of .data.")
+    ndim = property(lambda self: self.data.ndim, doc="The number of dimensions.")
+    dtype = property(lambda self: self.data.dtype, doc="The dtype of .data.")
+    size = property(lambda self: self.data.size, doc="The number of elements.")
+    is_leaf = property(lambda self: self._op is None, doc="True if no recorded op made this tensor.")
+    T = property(lambda self: self.transpose(), doc="The tensor with its axes reversed.")
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = "" if self.dtype == DEFAULT_DTYPE else f", dtype={self.dtype}"
+        extras += f", name={self.name!r}" if self.name else ""
+        extras += ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({body}{extras})"
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: tensor has shape {self.shape}; expected exactly one element")
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this data but cut from the graph (requires_grad=False)."""
+        return Tensor._from_op(self.data, None)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (`.grad` becomes None)."""
+        self.grad = None
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` on this intermediate tensor too (leaves always keep theirs)."""
+        self._retains_grad = True
+
+    # ------------------------------------------------------------ backward --
+    def backward(self, grad: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
+
+        `grad` is the gradient flowing into this tensor (same shape); it may be
+        omitted only for a one-element tensor, where it is 1. Gradients add up
+        over calls until `zero_grad()`. The graph stays intact, so backward may
+        run again; only the intermediate gradients are released as they are used.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward: this tensor does not require grad; create the leaves "
+                               "with requires_grad=True (and not under no_grad)")
+        seed = self._seed_gradient(grad)
+        grads: dict[Tensor, np.ndarray] = {self: seed}
+        finished: list[tuple[Tensor, np.ndarray]] = []
+        for node in reversed(topological_order(self)):
+            node_grad = grads.pop(node)  # the last contribution arrived; release it
+            if node._op is None or node._retains_grad:
+                finished.append((node, node_grad))
+            if node._op is None:
+                continue
+            for parent, parent_grad in zip(node._op.inputs, node._op.backward(node_grad)):
+                if parent_grad is None or not parent.requires_grad:
+                    continue
+                parent_grad = unbroadcast(parent_grad, parent.data.shape)
+                grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+        for node, node_grad in finished:  # only now touch .grad: an error above changes nothing
+            node._accumulate(node_grad)
+
+    def _seed_gradient(self, grad: Any) -> np.ndarray:
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(f"backward: grad can be omitted only for a one-element tensor, "
+                                 f"but this one has shape {self.shape}; pass grad=np.ones({self.shape}) "
+                                 "(or call .sum().backward()) to differentiate the sum of its elements")
+            return np.ones(self.shape, dtype=self.dtype)
+        seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+        if seed.shape != self.shape:
+            raise ValueError(f"backward: grad has shape {seed.shape}, expected the tensor's shape {self.shape}")
+        return seed.astype(self.dtype, copy=False)
+
+    def _accumulate(self, grad: np.ndarray) -> None:
+        if self.grad is None:
+            self.grad = np.array(grad, dtype=self.dtype)  # our own copy: grads may alias
+        else:
+            self.grad += grad
+
+    # ----------------------------------------------------------- operators --
+    def __add__(self, other: Any) -> Tensor:
+        return ops.Add.apply(self, as_operand(other, self))
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.Add.apply(as_operand(other, self), self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(self, as_operand(other, self))
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.Sub.apply(as_operand(other, self), self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(self, as_operand(other, self))
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.Mul.apply(as_operand(other, self), self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(self, as_operand(other, self))
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.Div.apply(as_operand(other, self), self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return ops.Pow.apply(self, as_operand(other, self))
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return ops.Pow.apply(as_operand(other, self), self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(self, as_operand(other, self))
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.MatMul.apply(as_operand(other, self), self)
+
+    def __neg__(self) -> Tensor:
+        return ops.Neg.apply(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return shape_ops.GetItem.apply(self, index=_index_arrays(index))
+
+    # Comparisons are not differentiable: they return a plain boolean Tensor.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < as_operand(other, self).data)
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= as_operand(other, self).data)
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > as_operand(other, self).data)
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= as_operand(other, self).data)
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == as_operand(other, self).data)
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != as_operand(other, self).data)
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        return (self[i] for i in range(len(self)))
+
+    # ------------------------------------------------------ method-form ops --
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over `axis` (all axes if None)."""
+        return ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Mean over `axis` (all axes if None)."""
+        return ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Maximum over `axis`; tied maxima share the gradient equally."""
+        return ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def exp(self) -> Tensor:
+        """Elementwise e**x."""
+        return ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+        return ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        """Elementwise square root."""
+        return ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        """Elementwise |x| (gradient 0 at 0)."""
+        return ops.Abs.apply(self)
+
+    def clip(self, lo: float | None, hi: float | None) -> Tensor:
+        """Clamp into [lo, hi] (either may be None); gradient passes inside the range."""
+        return ops.Clip.apply(self, lo=lo, hi=hi)
+
+    def tanh(self) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+        return activations.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        """Elementwise logistic function 1 / (1 + e**-x), stable for any x."""
+        return activations.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        """Elementwise max(x, 0) (gradient 0 at 0)."""
+        return activations.ReLU.apply(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """exp(x) / sum(exp(x)) along `axis`, computed with the max subtracted first."""
+        return activations.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """log(softmax(x)) along `axis`, computed with log-sum-exp."""
+        return activations.LogSoftmax.apply(self, axis=axis)
+
+    def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
+        """The same elements in a new shape (one dimension may be -1)."""
+        return shape_ops.Reshape.apply(self, shape=shape_from_args(shape))
+
+    def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
+        """Permute the axes (reverse them when none are given), as np.transpose."""
+        return shape_ops.Transpose.apply(self, axes=shape_from_args(axes) or None)
+
+
+def as_operand(value: Any, like: Tensor) -> Tensor:
+    """Turn the other side of an operator into a Tensor without changing `like`'s dtype.
+
+    A Python or NumPy scalar takes the dtype of the float tensor it meets (so
+    `x * 2` and `x / np.sqrt(2)` keep float32); NumPy arrays keep their own dtype.
+    """
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray):
+        return Tensor._from_op(value, None)
+    if isinstance(value, np.generic):  # a NumPy scalar counts as a number, as in PyTorch
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return Tensor(value)
+    if like.data.dtype.kind == "f":
+        return Tensor._from_op(np.asarray(value, dtype=like.data.dtype), None)
+    return Tensor._from_op(np.asarray(value, dtype=DEFAULT_DTYPE if isinstance(value, float) else None), None)
+
+
+def _index_arrays(index: Any) -> Any:
+    """Indices may contain Tensors (of ints or bools); NumPy wants their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+from minigrad import activations, ops, shape_ops  # noqa: E402  (the ops need Tensor and Op first)

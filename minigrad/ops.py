@@ -105,19 +105,22 @@ class MatMul(Op):
 
     def backward(self, grad):
         # Read a 1-D operand as a matrix (a row for a, a column for b), so that
-        # dL/da = dL/dout @ bᵀ and dL/db = aᵀ @ dL/dout hold in every case.
+        # dL/da = dL/dout @ bᵀ and dL/db = aᵀ @ dL/dout hold in every case;
+        # the engine then sums any broadcast batch dimensions away.
         a = self.a[None, :] if self.a.ndim == 1 else self.a
         b = self.b[:, None] if self.b.ndim == 1 else self.b
-        if self.a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
         if self.b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
+            grad = grad[..., None]
+        if self.a.ndim == 1:
+            grad = grad[..., None, :]
         grad_a = grad_b = None
         if self.inputs[0].requires_grad:
-            grad_a = (grad @ b.swapaxes(-1, -2)).reshape(grad.shape[:-2] + self.a.shape)
+            grad_a = grad @ b.swapaxes(-1, -2)  # d(ab)/da = (·) bᵀ
+            grad_a = grad_a[..., 0, :] if self.a.ndim == 1 else grad_a
         if self.inputs[1].requires_grad:
-            grad_b = (a.swapaxes(-1, -2) @ grad).reshape(grad.shape[:-2] + self.b.shape)
-        return grad_a, grad_b  # d(ab)/da = (·) bᵀ, d(ab)/db = aᵀ (·)
+            grad_b = a.swapaxes(-1, -2) @ grad  # d(ab)/db = aᵀ (·)
+            grad_b = grad_b[..., 0] if self.b.ndim == 1 else grad_b
+        return grad_a, grad_b
 
 
 def raise_matmul_error(shape_a, shape_b, expected):

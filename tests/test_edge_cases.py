@@ -1,0 +1,79 @@
+"""Conventions at ties and kinks, and stability at extreme values."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import Tensor
+
+
+def grad_of(fn, values, dtype=np.float64):
+    x = Tensor(np.array(values, dtype=dtype), requires_grad=True)
+    out = fn(x)
+    out.backward(np.ones(out.shape, dtype=dtype))
+    return x.grad
+
+
+def test_max_ties_share_the_gradient_equally():
+    assert grad_of(lambda x: x.max(), [1.0, 3.0, 3.0]).tolist() == [0.0, 0.5, 0.5]
+
+
+def test_max_ties_share_per_reduced_slice():
+    grad = grad_of(lambda x: x.max(axis=1), [[2.0, 2.0, 2.0], [1.0, 5.0, 0.0]])
+    np.testing.assert_allclose(grad, [[1 / 3, 1 / 3, 1 / 3], [0.0, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.abs(), lambda x: x.relu()], ids=["abs", "relu"])
+def test_kinks_have_gradient_zero_at_zero(fn):
+    assert grad_of(fn, [0.0]).tolist() == [0.0]
+
+
+def test_clip_passes_the_gradient_at_its_bounds_and_stops_it_outside():
+    assert grad_of(lambda x: x.clip(-1.0, 1.0), [-2.0, -1.0, 0.0, 1.0, 2.0]).tolist() == [0, 1, 1, 1, 0]
+
+
+def test_repeated_indices_accumulate_their_gradients():
+    assert grad_of(lambda x: x[[0, 2, 0, 0]], [1.0, 2.0, 3.0]).tolist() == [3.0, 0.0, 1.0]
+
+
+def test_pow_gradient_in_the_exponent_is_zero_at_base_zero():
+    base = Tensor(np.array([0.0, 2.0]))
+    exponent = Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    (base ** exponent).sum().backward()
+    assert exponent.grad.tolist() == [0.0, 8 * np.log(2.0)]
+
+
+@pytest.mark.parametrize("z", [1e4, -1e4, 1000.0, -1000.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_finite_at_extreme_inputs(z, dtype):
+    x = Tensor(np.array([z], dtype=dtype), requires_grad=True)
+    a = x.sigmoid()
+    a.backward(np.ones(1, dtype=dtype))
+    assert a.item() == (1.0 if z > 0 else 0.0)
+    assert np.isfinite(x.grad).all()
+
+
+def test_softmax_of_large_logits_is_finite_and_exact():
+    s = Tensor(np.array([123.0, 456.0, 789.0])).softmax().data  # exp(789) alone would overflow
+    assert np.isfinite(s).all()
+    np.testing.assert_allclose(s, [np.exp(123 - 789.0), np.exp(456 - 789.0), 1.0], rtol=1e-6, atol=1e-300)
+
+
+@pytest.mark.parametrize("logits", [[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4]])
+@pytest.mark.parametrize("fn", [lambda x: x.softmax(), lambda x: x.log_softmax()], ids=["softmax", "log_softmax"])
+def test_softmax_family_is_finite_with_finite_gradients_at_1e4(logits, fn):
+    x = Tensor(np.array(logits), requires_grad=True)
+    out = fn(x)
+    out.backward(np.array([1.0, -2.0, 0.5]))
+    assert np.isfinite(out.data).all() and np.isfinite(x.grad).all()
+
+
+def test_log_softmax_uses_log_sum_exp():
+    out = Tensor(np.array([1000.0, 0.0])).log_softmax()
+    np.testing.assert_allclose(out.data, [0.0, -1000.0])
+
+
+def test_softmax_of_two_classes_is_the_sigmoid():
+    z = np.linspace(-8, 8, 17)
+    pair = Tensor(np.stack([z, np.zeros_like(z)], axis=1)).softmax(axis=1).data[:, 0]
+    np.testing.assert_allclose(pair, Tensor(z).sigmoid().data, rtol=1e-12)

@@ -1,0 +1,44 @@
+"""The README's first example is the example file, and prints what the README says."""
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_section(title):
+    text = (ROOT / "README.md").read_text()
+    return text[text.index(f"## {title}"):].split("\n## ", 1)[0]
+
+
+def test_readme_example_is_the_example_file():
+    code = re.search(r"```python\n(.*?)```", readme_section("A first gradient"), re.S).group(1)
+    assert code == (ROOT / "examples" / "first_gradient.py").read_text()
+
+
+def test_readme_example_prints_what_the_readme_shows():
+    section = readme_section("A first gradient")
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README example", "exec"), {})
+    assert printed.getvalue() == shown
+
+
+def test_readme_quickstart_starts_with_the_two_commands():
+    block = re.search(r"```bash\n(.*?)```", readme_section("Quickstart"), re.S).group(1).splitlines()
+    assert block[:2] == ['python -m pip install . && python examples/first_gradient.py',
+                         'python -m pip install ".[dev]" && python -m pytest']
+
+
+def test_readme_op_excerpt_is_the_real_code():
+    excerpt = re.search(r"```python\n(class Log.*?)```", readme_section("How the engine is laid out"), re.S).group(1)
+    assert excerpt in (ROOT / "minigrad" / "ops.py").read_text()
+
+
+def test_readme_gradcheck_example_runs():
+    code = re.search(r"```python\n(.*?)```", readme_section("Checking gradients"), re.S).group(1)
+    exec(compile(code, "README gradcheck example", "exec"), {})

@@ -71,7 +71,8 @@ class Div(Op):
 
 
 class Pow(Op):
-    """a ** b. The gradient for b uses ln a: it is 0 where a = 0 (as in PyTorch)
+    """a ** b. Where b = 0 the gradient for a is 0 (a^0 = 1 is constant). The
+    gradient for b uses ln a: it is 0 where a = 0 and b >= 0 (as in PyTorch),
     and NaN where a < 0, where a**b has no derivative in b."""
 
     shape_rule = BROADCASTING
@@ -83,16 +84,18 @@ class Pow(Op):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        grad_a = grad * b * a ** (b - 1)  # d(a^b)/da = b a^(b-1)
-        if not self.inputs[1].requires_grad:
-            return grad_a, None
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_a = np.where(a == 0, 0, np.log(a))
+            grad_a = grad * np.where(b == 0, 0, b * a ** (b - 1))  # d(a^b)/da = b a^(b-1)
+            if not self.inputs[1].requires_grad:
+                return grad_a, None
+            log_a = np.where((a == 0) & (b >= 0), 0, np.log(a))
         return grad_a, grad * self.out * log_a  # d(a^b)/db = a^b ln a
 
 
 class MatMul(Op):
     """a @ b for 1-D, 2-D and batched (broadcast) operands, as np.matmul."""
+
+    shape_rule = "batch dimensions (all but the last two) that broadcast"
 
     def forward(self, a, b):
         if a.ndim == 0 or b.ndim == 0:

@@ -22,7 +22,7 @@ class Reshape(Op):
 
 class Transpose(Op):
     def forward(self, a, axes):
-        self.axes = axes
+        self.axes = None if axes is None else tuple(axis % a.ndim for axis in axes)
         return a.transpose(axes)
 
     def backward(self, grad):
@@ -76,12 +76,13 @@ class Stack(Op):
 class Where(Op):
     shape_rule = "condition, a and b of shapes that broadcast together"
 
-    def forward(self, a, b, condition):
+    def forward(self, condition, a, b):
         self.condition = condition
         return np.where(condition, a, b)
 
     def backward(self, grad):
-        return np.where(self.condition, grad, 0), np.where(self.condition, 0, grad)  # 1 where chosen, else 0
+        chosen = self.condition
+        return None, np.where(chosen, grad, 0), np.where(chosen, 0, grad)  # 1 where chosen, else 0
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
@@ -109,11 +110,11 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     >>> where(x > 0, x, 0.0).data.tolist()
     [0.0, 2.0]
     """
-    condition = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    condition = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
     if condition.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {condition.dtype}")
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)
-    return Where.apply(as_operand(a, like), as_operand(b, like), condition=condition)
+    return Where.apply(condition, as_operand(a, like), as_operand(b, like))
 
 
 def _tensors(op_name: str, tensors: Sequence[Any]) -> list[Tensor]:

@@ -53,6 +53,10 @@ class ShapeError(ValueError):
     """An op received shapes it cannot combine; the message names op and shapes."""
 
 
+class BadIndexError(ShapeError, IndexError):
+    """An index that does not fit the tensor (an IndexError too, as in NumPy)."""
+
+
 class Op:
     """One primitive operation: `forward` on arrays, `backward` on gradients.
 
@@ -73,10 +77,11 @@ class Op:
             data = op.forward(*[t.data for t in inputs], **params)
         except ShapeError:
             raise
-        except ValueError as error:
+        except (ValueError, IndexError) as error:
             shapes = " and ".join(str(t.shape) for t in inputs)
             rule = f"; expected {cls.shape_rule}" if cls.shape_rule else ""
-            raise ShapeError(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
+            error_type = BadIndexError if isinstance(error, IndexError) else ShapeError
+            raise error_type(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
                              f" ({error}){rule}") from None
         if _GradMode.enabled and any(t.requires_grad for t in inputs):
             op.inputs = inputs
@@ -99,9 +104,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     leading = grad.ndim - len(shape)
+    if leading < 0 or any(g != n != 1 for g, n in zip(grad.shape[leading:], shape)):
+        raise ShapeError(f"unbroadcast: a gradient of shape {grad.shape} cannot come from broadcasting "
+                         f"shape {shape} (an op's backward returned a wrong shape)")
     stretched = tuple(leading + i for i, n in enumerate(shape) if n == 1 and grad.shape[leading + i] != 1)
-    grad = grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
-    return grad.reshape(shape)
+    return grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True).reshape(shape)
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
@@ -150,7 +157,7 @@ def _as_array(data: Any) -> np.ndarray:
     except ValueError as error:
         raise ValueError(f"Tensor: cannot make an array of {type(data).__name__} ({error}); "
                          "expected a number, a rectangular nested list or an np.ndarray") from None
-    return array if array.dtype == bool else array.astype(DEFAULT_DTYPE)
+    return array if array.dtype.kind not in "iuf" else array.astype(DEFAULT_DTYPE)
 
 
 class Tensor:
@@ -378,7 +385,8 @@ class Tensor:
 
     def clip(self, lo: float | None, hi: float | None) -> Tensor:
         """Clamp into [lo, hi] (either may be None); gradient passes inside the range."""
-        return ops.Clip.apply(self, lo=lo, hi=hi)
+        as_number = lambda bound: None if bound is None else as_operand(bound, self).data
+        return ops.Clip.apply(self, lo=as_number(lo), hi=as_number(hi))
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
@@ -417,9 +425,9 @@ def as_operand(value: Any, like: Tensor) -> Tensor:
     """
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.ndim > 0:
         return Tensor._from_op(value, None)
-    if isinstance(value, np.generic):  # a NumPy scalar counts as a number, as in PyTorch
+    if isinstance(value, (np.generic, np.ndarray)):  # a NumPy scalar counts as a number, as in PyTorch
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return Tensor(value)

@@ -96,6 +96,8 @@ CASES = [
     OpCase("sqrt", lambda a: a.sqrt(), np.sqrt, ((3, 4),), positive=(0,)),
     OpCase("abs", lambda a: a.abs(), np.abs, ((3, 4),)),
     OpCase("clip", lambda a: a.clip(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5), ((4, 5),)),
+    OpCase("clip-numpy-scalar-bounds", lambda a: a.clip(np.float64(-0.5), np.float64(0.5)),
+           lambda a: np.clip(a, -0.5, 0.5), ((4, 5),)),
     OpCase("clip-lower-only", lambda a: a.clip(0.0, None), lambda a: np.clip(a, 0.0, None), ((4, 5),)),
     # activations
     OpCase("tanh", lambda a: a.tanh(), np.tanh, ((3, 4),)),
@@ -111,6 +113,7 @@ CASES = [
     OpCase("reshape-tuple-minus-one", lambda a: a.reshape((2, -1)), lambda a: a.reshape(2, -1), ((3, 4),)),
     OpCase("transpose", lambda a: a.transpose(), np.transpose, ((2, 3, 4),)),
     OpCase("transpose-axes", lambda a: a.transpose(1, 2, 0), lambda a: a.transpose(1, 2, 0), ((2, 3, 4),)),
+    OpCase("transpose-negative-axes", lambda a: a.transpose(-1, 0, 1), lambda a: a.transpose(-1, 0, 1), ((2, 3, 4),)),
     OpCase("T", lambda a: a.T, lambda a: a.T, ((3, 4),)),
     OpCase("concatenate", lambda a, b: mg.concatenate([a, b], axis=1),
            lambda a, b: np.concatenate([a, b], axis=1), ((2, 3), (2, 4))),

@@ -36,11 +36,23 @@ def test_repeated_indices_accumulate_their_gradients():
     assert grad_of(lambda x: x[[0, 2, 0, 0]], [1.0, 2.0, 3.0]).tolist() == [3.0, 0.0, 1.0]
 
 
-def test_pow_gradient_in_the_exponent_is_zero_at_base_zero():
-    base = Tensor(np.array([0.0, 2.0]))
-    exponent = Tensor(np.array([2.0, 3.0]), requires_grad=True)
+def test_pow_gradient_in_the_exponent_at_base_zero_is_zero_for_nonnegative_exponents():
+    base = Tensor(np.array([0.0, 0.0, 2.0]))
+    exponent = Tensor(np.array([2.0, 0.0, 3.0]), requires_grad=True)
     (base ** exponent).sum().backward()
-    assert exponent.grad.tolist() == [0.0, 8 * np.log(2.0)]
+    assert exponent.grad.tolist() == [0.0, 0.0, 8 * np.log(2.0)]
+
+
+def test_pow_gradient_in_the_exponent_at_base_zero_is_minus_infinity_for_negative_exponents():
+    exponent = Tensor(np.array([-1.0]), requires_grad=True)
+    with np.errstate(divide="ignore"):                    # 0 ** -1 = inf in the forward
+        (Tensor(np.array([0.0])) ** exponent).sum().backward()
+    assert exponent.grad.tolist() == [-np.inf]
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0, np.array([0.0, 0.0])], ids=["int", "float", "tensor"])
+def test_pow_with_exponent_zero_has_gradient_zero_even_at_base_zero(exponent):
+    assert grad_of(lambda x: x ** exponent, [0.0, 3.0]).tolist() == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("z", [1e4, -1e4, 1000.0, -1000.0])

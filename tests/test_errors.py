@@ -32,6 +32,29 @@ def test_a_matmul_mismatch_names_both_shapes_and_the_rule(shape_a, shape_b):
         Tensor(np.ones(shape_a)) @ Tensor(np.ones(shape_b))
 
 
+def test_a_matmul_batch_mismatch_names_both_shapes_and_the_rule():
+    with pytest.raises(ValueError, match=r"matmul: cannot apply to shapes \(2, 3, 4\) and \(5, 4, 2\).*"
+                                         r"expected batch dimensions \(all but the last two\) that broadcast"):
+        Tensor(np.ones((2, 3, 4))) @ Tensor(np.ones((5, 4, 2)))
+
+
+def test_where_names_the_condition_shape_when_it_does_not_broadcast():
+    with pytest.raises(ValueError, match=r"where: cannot apply to shapes \(4,\) and \(2, 3\) and \(2, 3\)"):
+        mg.where(np.ones(4, dtype=bool), Tensor(np.ones((2, 3))), Tensor(np.ones((2, 3))))
+
+
+@pytest.mark.parametrize("index", [5, (0, 0), np.array([True, False])], ids=["out-of-range", "too-many", "wrong-mask"])
+def test_a_bad_index_is_a_value_error_and_an_index_error_naming_getitem(index):
+    with pytest.raises(ValueError, match=r"getitem: cannot apply to shapes \(3,\)") as caught:
+        Tensor(np.ones(3), requires_grad=True)[index]
+    assert isinstance(caught.value, IndexError)
+
+
+def test_unbroadcast_refuses_a_gradient_that_no_broadcast_explains():
+    with pytest.raises(ValueError, match=r"unbroadcast: a gradient of shape \(4, 3\) cannot come from broadcasting shape \(3, 4\)"):
+        mg.unbroadcast(np.ones((4, 3)), (3, 4))
+
+
 def test_matmul_of_a_zero_dimensional_tensor_is_refused():
     with pytest.raises(ValueError, match="at least one dimension"):
         Tensor(2.0) @ Tensor(np.ones(3))

@@ -31,9 +31,10 @@ def test_requires_grad_on_a_non_float_tensor_is_a_type_error(data):
         Tensor(data, requires_grad=True)
 
 
-def test_non_numeric_data_is_a_type_error():
-    with pytest.raises(TypeError, match="unsupported dtype"):
-        Tensor(np.array(["a", "b"]))
+@pytest.mark.parametrize("data", [np.array(["a", "b"]), "abc", [1j, 2j]], ids=["string-array", "string", "complex"])
+def test_non_numeric_data_is_a_type_error(data):
+    with pytest.raises(TypeError, match="Tensor: unsupported dtype"):
+        Tensor(data)
 
 
 def test_ragged_lists_are_a_value_error():
@@ -106,7 +107,8 @@ def test_numpy_array_on_the_left_gives_a_tensor():
     assert x.grad.tolist() == [10.0, 20.0]
 
 
-@pytest.mark.parametrize("scalar", [2, 2.0, np.float64(2.0), np.int64(2)], ids=["int", "float", "np.float64", "np.int64"])
+@pytest.mark.parametrize("scalar", [2, 2.0, np.float64(2.0), np.int64(2), np.array(2.0)],
+                         ids=["int", "float", "np.float64", "np.int64", "0-d-float64-array"])
 def test_scalars_do_not_upcast_float32(scalar):
     x = Tensor(np.ones(2, dtype=np.float32))
     for y in (x * scalar, scalar * x, x / scalar, x ** scalar, x - scalar, scalar - x):

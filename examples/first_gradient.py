@@ -1,5 +1,4 @@
 from minigrad import Tensor
-
 x, y = Tensor(1.0), Tensor(0.0)            # one input, its target
 w = Tensor(2.0, requires_grad=True)        # weight
 b = Tensor(2.0, requires_grad=True)        # bias

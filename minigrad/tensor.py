@@ -205,6 +205,7 @@ class Tensor:
     dtype = property(lambda self: self.data.dtype, doc="The dtype of .data.")
     size = property(lambda self: self.data.size, doc="The number of elements.")
     is_leaf = property(lambda self: self._op is None, doc="True if no recorded op made this tensor.")
+    grad_fn = property(lambda self: self._op, doc="The recorded op that made this tensor, or None.")
     T = property(lambda self: self.transpose(), doc="The tensor with its axes reversed.")
 
     def __len__(self) -> int:

@@ -11,10 +11,12 @@
 from minigrad.creation import generator, manual_seed, ones, randn, tensor, zeros
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.shape_ops import concatenate, stack, where
-from minigrad.tensor import ShapeError, Tensor, no_grad, topological_order, unbroadcast
+from minigrad.errors import BadIndexError, ShapeError
+from minigrad.grad_mode import no_grad
+from minigrad.tensor import Tensor, topological_order, unbroadcast
 
 __all__ = [
-    "GradcheckError", "ShapeError", "Tensor", "concatenate", "generator", "gradcheck", "manual_seed",
+    "BadIndexError", "GradcheckError", "ShapeError", "Tensor", "concatenate", "generator", "gradcheck", "manual_seed",
     "no_grad", "ones", "randn", "stack", "tensor", "topological_order", "unbroadcast", "where", "zeros",
 ]
 __version__ = "0.1.0"

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.tensor import DEFAULT_DTYPE, Tensor, shape_from_args
+from minigrad.dtype_rules import DEFAULT_DTYPE, shape_from_args
+from minigrad.tensor import Tensor
 
 _rng = np.random.default_rng()
 

@@ -6,7 +6,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from minigrad.tensor import Tensor, no_grad
+from minigrad.grad_mode import no_grad
+from minigrad.tensor import Tensor
 
 
 class GradcheckError(RuntimeError):

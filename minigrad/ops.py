@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.tensor import Op, ShapeError
+from minigrad.errors import ShapeError
+from minigrad.tensor import Op
 
 BROADCASTING = "shapes that broadcast: compared from the right, each pair of dimensions equal or one of them 1"
 

@@ -9,52 +9,13 @@ op for the vector-Jacobian product of its inputs.
 
 from __future__ import annotations
 
-from contextlib import ContextDecorator
 from typing import Any, Iterator
 
 import numpy as np
 
-DEFAULT_DTYPE = np.float32
-
-
-# ---------------------------------------------------------------- recording --
-
-class _GradMode:
-    """Whether new operations are recorded into the graph (off inside no_grad)."""
-
-    enabled = True
-
-
-class no_grad(ContextDecorator):
-    """Context manager (and decorator) under which no graph is recorded.
-
-    Nested use works, and the previous mode comes back even after an exception.
-
-    >>> x = Tensor([1.0, 2.0], requires_grad=True)
-    >>> with no_grad():
-    ...     y = x * 2
-    >>> y.requires_grad
-    False
-    """
-
-    def __init__(self) -> None:
-        self._previous: list[bool] = []
-
-    def __enter__(self) -> "no_grad":
-        self._previous.append(_GradMode.enabled)
-        _GradMode.enabled = False
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        _GradMode.enabled = self._previous.pop()
-
-
-class ShapeError(ValueError):
-    """An op received shapes it cannot combine; the message names op and shapes."""
-
-
-class BadIndexError(ShapeError, IndexError):
-    """An index that does not fit the tensor (an IndexError too, as in NumPy)."""
+from minigrad.dtype_rules import DEFAULT_DTYPE, array_from, shape_from_args
+from minigrad.errors import BadIndexError, ShapeError
+from minigrad.grad_mode import GradMode
 
 
 class Op:
@@ -83,7 +44,7 @@ class Op:
             error_type = BadIndexError if isinstance(error, IndexError) else ShapeError
             raise error_type(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
                              f" ({error}){rule}") from None
-        if _GradMode.enabled and any(t.requires_grad for t in inputs):
+        if GradMode.enabled and any(t.requires_grad for t in inputs):
             op.inputs = inputs
             return Tensor._from_op(data, op)
         return Tensor._from_op(data, None)
@@ -135,30 +96,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def shape_from_args(args: tuple[Any, ...]) -> tuple[int, ...]:
-    """Accept a shape written as separate ints, `f(2, 3)`, or as one tuple, `f((2, 3))`."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    if not all(isinstance(n, (int, np.integer)) for n in args):
-        raise TypeError(f"shape must be ints or one tuple of ints, got {args!r}")
-    return tuple(int(n) for n in args)
-
-
 # ------------------------------------------------------------------ tensor --
-
-def _as_array(data: Any) -> np.ndarray:
-    """The construction rules: NumPy data keeps its dtype, Python numbers become float32."""
-    if isinstance(data, Tensor):
-        return data.data
-    if isinstance(data, (np.ndarray, np.generic)):
-        return np.asarray(data)
-    try:
-        array = np.asarray(data)
-    except ValueError as error:
-        raise ValueError(f"Tensor: cannot make an array of {type(data).__name__} ({error}); "
-                         "expected a number, a rectangular nested list or an np.ndarray") from None
-    return array if array.dtype.kind not in "iuf" else array.astype(DEFAULT_DTYPE)
-
 
 class Tensor:
     """An n-dimensional array that remembers how it was computed.
@@ -174,9 +112,7 @@ class Tensor:
     __hash__ = object.__hash__  # hash by identity, so tensors can be set members
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None) -> None:
-        array = _as_array(data)
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"Tensor: unsupported dtype {array.dtype}; expected numbers")
+        array = data.data if isinstance(data, Tensor) else array_from(data)
         if requires_grad and array.dtype.kind != "f":
             raise TypeError(f"Tensor: requires_grad=True needs a float dtype, got {array.dtype} "
                             "(integer tensors hold labels and indices; use .astype(np.float32) to differentiate)")

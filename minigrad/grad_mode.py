@@ -1,0 +1,36 @@
+"""Whether operations are recorded into the graph: on, except inside `no_grad()`."""
+
+from __future__ import annotations
+
+from contextlib import ContextDecorator
+
+
+class GradMode:
+    """The switch that `Op.apply` reads before recording an op."""
+
+    enabled = True
+
+
+class no_grad(ContextDecorator):
+    """Context manager (and decorator) under which no graph is recorded.
+
+    Nested use works, and the previous mode comes back even after an exception.
+
+    >>> from minigrad import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> with no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> no_grad:
+        self._previous.append(GradMode.enabled)
+        GradMode.enabled = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        GradMode.enabled = self._previous.pop()

@@ -13,7 +13,7 @@ from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.shape_ops import concatenate, stack, where
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import no_grad
-from minigrad.tensor import Tensor, topological_order, unbroadcast
+from minigrad.engine import Tensor, topological_order, unbroadcast
 
 __all__ = [
     "BadIndexError", "GradcheckError", "ShapeError", "Tensor", "concatenate", "generator", "gradcheck", "manual_seed",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.tensor import Op
+from minigrad.engine import Op
 
 
 class Sigmoid(Op):

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.dtype_rules import DEFAULT_DTYPE, shape_from_args
-from minigrad.tensor import Tensor
+from minigrad.coercion import DEFAULT_DTYPE, shape_from_args
+from minigrad.engine import Tensor
 
 _rng = np.random.default_rng()
 
@@ -24,7 +24,12 @@ def manual_seed(seed: int) -> None:
 
 
 def generator() -> np.random.Generator:
-    """The random generator that `manual_seed` seeds (for layers and data that draw numbers)."""
+    """The random generator that `manual_seed` seeds (for layers and data that draw numbers).
+
+    >>> manual_seed(3); a = generator().uniform()
+    >>> manual_seed(3); generator().uniform() == a
+    True
+    """
     return _rng
 
 

@@ -1,14 +1,20 @@
-"""Whether operations are recorded into the graph: on, except inside `no_grad()`."""
+"""Whether operations are recorded into the graph: on, except inside `no_grad()`.
+
+The switch is per thread, as in PyTorch: `no_grad` in one thread does not stop
+another thread from recording.
+"""
 
 from __future__ import annotations
 
+import threading
 from contextlib import ContextDecorator
 
 
-class GradMode:
-    """The switch that `Op.apply` reads before recording an op."""
-
+class _GradMode(threading.local):
     enabled = True
+
+
+grad_mode = _GradMode()  # the switch that Op.apply reads before recording an op
 
 
 class no_grad(ContextDecorator):
@@ -28,9 +34,9 @@ class no_grad(ContextDecorator):
         self._previous: list[bool] = []
 
     def __enter__(self) -> no_grad:
-        self._previous.append(GradMode.enabled)
-        GradMode.enabled = False
+        self._previous.append(grad_mode.enabled)
+        grad_mode.enabled = False
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        GradMode.enabled = self._previous.pop()
+        grad_mode.enabled = self._previous.pop()

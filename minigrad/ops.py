@@ -4,7 +4,7 @@ Each op is a forward and a backward side by side. `forward` gets NumPy arrays
 and saves on `self` what the backward needs; `backward` gets dL/d(output) and
 returns dL/d(input) for each input: the vector-Jacobian product, whose math is
 the comment on its return line. Gradients may keep the broadcast shape of the
-output; the engine (tensor.py) sums them back to each input's shape.
+output; the engine (engine.py) sums them back to each input's shape.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.errors import ShapeError
-from minigrad.tensor import Op
+from minigrad.engine import Op
 
 BROADCASTING = "shapes that broadcast: compared from the right, each pair of dimensions equal or one of them 1"
 

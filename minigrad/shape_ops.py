@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from minigrad.tensor import Op, Tensor, as_operand
+from minigrad.engine import Op, Tensor, as_operand
 
 
 class Reshape(Op):
@@ -22,8 +22,9 @@ class Reshape(Op):
 
 class Transpose(Op):
     def forward(self, a, axes):
+        out = a.transpose(axes)  # NumPy checks the axes
         self.axes = None if axes is None else tuple(axis % a.ndim for axis in axes)
-        return a.transpose(axes)
+        return out
 
     def backward(self, grad):
         undo = None if self.axes is None else np.argsort(self.axes)

@@ -2,6 +2,7 @@
 detach, deep chains, and what it keeps and releases."""
 
 import gc
+import threading
 import weakref
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import Tensor
-from minigrad.tensor import Op
+from minigrad.engine import Op
 
 
 def test_a_tensor_used_twice_gets_both_gradients():
@@ -65,7 +66,7 @@ def test_leaf_grad_is_its_own_array_not_an_alias_of_a_sibling():
 
 
 def test_leaf_grad_does_not_alias_the_seed_array():
-    x = Tensor([1.0, 2.0], requires_grad=True)
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)   # same dtype as the seed: no cast copies it
     seed = np.ones(2)
     (x + 0).backward(seed)
     seed[:] = 5
@@ -117,6 +118,16 @@ def test_no_grad_restores_recording_after_an_exception():
         with mg.no_grad():
             raise KeyError("boom")
     assert (x * 2).requires_grad
+
+
+def test_no_grad_in_one_thread_does_not_stop_recording_in_another():
+    x = Tensor(1.0, requires_grad=True)
+    recorded = []
+    with mg.no_grad():
+        worker = threading.Thread(target=lambda: recorded.append((x * 2).requires_grad))
+        worker.start()
+        worker.join()
+    assert recorded == [True]
 
 
 def test_no_grad_works_as_a_decorator():
@@ -210,11 +221,55 @@ class _BrokenBackward(Op):
 
 def test_an_error_during_backward_leaves_every_grad_unchanged():
     x = Tensor([1.0, 2.0], requires_grad=True)
+    other = Tensor([5.0], requires_grad=True)      # a leaf whose gradient is ready before the error
     (x * 3).sum().backward()
-    y = (x * 2).sum() + _BrokenBackward.apply(x).sum()
+    y = (other * 2).sum() + _BrokenBackward.apply(x).sum()
     with pytest.raises(ArithmeticError):
         y.backward()
     assert x.grad.tolist() == [3.0, 3.0]
+    assert other.grad is None
+
+
+class _StopGradient(Op):
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        return (None,)  # "no gradient for this input"
+
+
+def test_an_op_may_return_none_for_an_input_that_requires_grad():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = (_StopGradient.apply(x * 2) + x).sum()
+    y.backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+class _Probe(Op):
+    """Identity that records a weak reference to each gradient it receives, and
+    how many of the gradients received before are still alive."""
+
+    received: list = []
+    alive_before: list = []
+
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, grad):
+        _Probe.alive_before.append(sum(ref() is not None for ref in _Probe.received))
+        _Probe.received.append(weakref.ref(grad))
+        return (grad * 1.0,)
+
+
+def test_backward_releases_each_intermediate_gradient_once_passed_on():
+    _Probe.received.clear()
+    _Probe.alive_before.clear()
+    x = Tensor(np.ones(3), requires_grad=True)
+    y = x
+    for _ in range(4):
+        y = _Probe.apply(y)
+    y.sum().backward()
+    assert _Probe.alive_before == [0, 0, 0, 0]
 
 
 def test_a_failed_backward_seed_leaves_grad_unchanged():

@@ -50,6 +50,17 @@ def test_a_bad_index_is_a_value_error_and_an_index_error_naming_getitem(index):
     assert isinstance(caught.value, IndexError)
 
 
+def test_a_bad_axis_is_a_shape_error_not_an_index_error():
+    with pytest.raises(mg.ShapeError, match=r"sum: cannot apply to shapes \(3,\)") as caught:
+        Tensor(np.ones(3)).sum(axis=3)
+    assert not isinstance(caught.value, mg.BadIndexError)
+
+
+def test_transposing_a_zero_dimensional_tensor_with_an_axis_is_refused():
+    with pytest.raises(ValueError, match=r"transpose: cannot apply to shapes \(\)"):
+        Tensor(2.0).transpose(0)
+
+
 def test_unbroadcast_refuses_a_gradient_that_no_broadcast_explains():
     with pytest.raises(ValueError, match=r"unbroadcast: a gradient of shape \(4, 3\) cannot come from broadcasting shape \(3, 4\)"):
         mg.unbroadcast(np.ones((4, 3)), (3, 4))

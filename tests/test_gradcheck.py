@@ -5,7 +5,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import Tensor
-from minigrad.tensor import Op
+from minigrad.engine import Op
 
 
 class _SquareWithWrongGradient(Op):

@@ -29,6 +29,8 @@ def test_float32_stays_float32_in_value_and_gradient(case):
     tensors = [mg.Tensor(a, requires_grad=True) for a in case.inputs(dtype=np.float32)]
     out = case.minigrad(*tensors)
     assert out.dtype == np.float32
+    vjps = out.grad_fn.backward(np.ones(out.shape, dtype=np.float32))  # the op's own output, before the engine casts
+    assert all(g is None or g.dtype == np.float32 for g in vjps)
     out.backward(np.ones(out.shape, dtype=np.float32))
     for t in tensors:
         assert t.grad.dtype == np.float32 and t.grad.shape == t.shape

@@ -31,6 +31,20 @@ def test_requires_grad_on_a_non_float_tensor_is_a_type_error(data):
         Tensor(data, requires_grad=True)
 
 
+def test_setting_requires_grad_on_an_integer_tensor_is_a_type_error():
+    labels = Tensor(np.array([1, 2]))
+    with pytest.raises(TypeError, match="requires_grad=True needs a float dtype, got int64"):
+        labels.requires_grad = True
+    assert not labels.requires_grad
+
+
+def test_requires_grad_can_be_switched_on_for_a_float_tensor():
+    t = Tensor([1.0])
+    t.requires_grad = True
+    (t * 2).backward()
+    assert t.grad.tolist() == [2.0]
+
+
 @pytest.mark.parametrize("data", [np.array(["a", "b"]), "abc", [1j, 2j]], ids=["string-array", "string", "complex"])
 def test_non_numeric_data_is_a_type_error(data):
     with pytest.raises(TypeError, match="Tensor: unsupported dtype"):
@@ -115,8 +129,33 @@ def test_scalars_do_not_upcast_float32(scalar):
         assert y.dtype == np.float32
 
 
+@pytest.mark.parametrize("make", [
+    lambda x, labels: labels * x,
+    lambda x, labels: x - labels,
+    lambda x, labels: x * labels.data,
+    lambda x, labels: labels.data / x,
+    lambda x, labels: x ** labels,
+    lambda x, labels: x @ np.array([[1, 2], [3, 4]]),
+    lambda x, labels: x + [1, 2],
+    lambda x, labels: x + [0.5, 1.5],
+], ids=["int-tensor*x", "x-int-tensor", "x*int-array", "int-array/x", "x**int-tensor", "x@int-array",
+        "x+int-list", "x+float-list"])
+def test_integers_and_lists_do_not_upcast_float32(make):
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    assert make(x, Tensor(np.array([1, 2]))).dtype == np.float32
+
+
+def test_integer_tensors_stay_integer_with_python_ints():
+    labels = Tensor(np.array([1, 2]))
+    assert (labels + 1).dtype == np.int64 and (labels * 0.5).dtype == np.float32
+
+
 def test_float64_stays_float64_with_python_scalars():
     assert (Tensor(np.ones(2)) * 2 + 1).dtype == np.float64
+
+
+def test_python_floats_meet_float64_tensors_at_full_precision():
+    assert (Tensor(np.array([1.0])) * 0.1).item() == 0.1
 
 
 def test_tensors_are_hashable_by_identity():

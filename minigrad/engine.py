@@ -1,4 +1,4 @@
-"""The Tensor and the graph bookkeeping of reverse-mode autodiff.
+"""The engine: the Tensor and the graph bookkeeping of reverse-mode autodiff.
 
 A Tensor wraps a NumPy array. Every operation on tensors that require grad
 records an `Op` (see ops.py, shape_ops.py, activations.py): the op keeps its
@@ -13,9 +13,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from minigrad.dtype_rules import DEFAULT_DTYPE, array_from, shape_from_args
+from minigrad.coercion import DEFAULT_DTYPE, array_from, shape_from_args
 from minigrad.errors import BadIndexError, ShapeError
-from minigrad.grad_mode import GradMode
+from minigrad.grad_mode import grad_mode
 
 
 class Op:
@@ -41,10 +41,10 @@ class Op:
         except (ValueError, IndexError) as error:
             shapes = " and ".join(str(t.shape) for t in inputs)
             rule = f"; expected {cls.shape_rule}" if cls.shape_rule else ""
-            error_type = BadIndexError if isinstance(error, IndexError) else ShapeError
+            error_type = ShapeError if isinstance(error, ValueError) else BadIndexError
             raise error_type(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
                              f" ({error}){rule}") from None
-        if GradMode.enabled and any(t.requires_grad for t in inputs):
+        if grad_mode.enabled and any(t.requires_grad for t in inputs):
             op.inputs = inputs
             return Tensor._from_op(data, op)
         return Tensor._from_op(data, None)
@@ -77,6 +77,12 @@ def topological_order(root: Tensor) -> list[Tensor]:
 
     Iterative depth-first search (an explicit stack, no recursion), so a chain of
     100,000 ops is fine.
+
+    >>> x = Tensor(2.0, requires_grad=True, name="x")
+    >>> y = x * 3; y.name = "y"
+    >>> z = y.exp(); z.name = "z"
+    >>> [t.name for t in topological_order(z)]
+    ['x', 'y', 'z']
     """
     order: list[Tensor] = []
     visited: set[int] = set()
@@ -107,18 +113,15 @@ class Tensor:
     [2.0, 4.0, 6.0]
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_op", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "name", "_op", "_retains_grad", "__weakref__")
     __array_ufunc__ = None  # make `np_array + tensor` call Tensor.__radd__
     __hash__ = object.__hash__  # hash by identity, so tensors can be set members
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None) -> None:
         array = data.data if isinstance(data, Tensor) else array_from(data)
-        if requires_grad and array.dtype.kind != "f":
-            raise TypeError(f"Tensor: requires_grad=True needs a float dtype, got {array.dtype} "
-                            "(integer tensors hold labels and indices; use .astype(np.float32) to differentiate)")
         self.data = array
         self.grad: np.ndarray | None = None
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = requires_grad
         self.name = name
         self._op: Op | None = None
         self._retains_grad = False
@@ -129,13 +132,25 @@ class Tensor:
         tensor = object.__new__(cls)
         tensor.data = data if type(data) is np.ndarray else np.asarray(data)
         tensor.grad = None
-        tensor.requires_grad = op is not None
+        tensor._requires_grad = op is not None
         tensor.name = None
         tensor._op = op
         tensor._retains_grad = False
         return tensor
 
     # ---------------------------------------------------------- attributes --
+    @property
+    def requires_grad(self) -> bool:
+        """Whether backward computes a gradient for this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(f"Tensor: requires_grad=True needs a float dtype, got {self.data.dtype} "
+                            "(integer tensors hold labels and indices; use .astype(np.float32) to differentiate)")
+        self._requires_grad = bool(value)
+
     shape = property(lambda self: self.data.shape, doc="The shape of .data.")
     ndim = property(lambda self: self.data.ndim, doc="The number of dimensions.")
     dtype = property(lambda self: self.data.dtype, doc="The dtype of .data.")
@@ -165,7 +180,11 @@ class Tensor:
         return self.data
 
     def detach(self) -> Tensor:
-        """A tensor sharing this data but cut from the graph (requires_grad=False)."""
+        """A tensor sharing this data but cut from the graph (requires_grad=False).
+
+        >>> Tensor([1.0], requires_grad=True).detach().requires_grad
+        False
+        """
         return Tensor._from_op(self.data, None)
 
     def zero_grad(self) -> None:
@@ -173,7 +192,13 @@ class Tensor:
         self.grad = None
 
     def retain_grad(self) -> None:
-        """Keep `.grad` on this intermediate tensor too (leaves always keep theirs)."""
+        """Keep `.grad` on this intermediate tensor too (leaves always keep theirs).
+
+        >>> x = Tensor(2.0, requires_grad=True)
+        >>> h = x * 3; h.retain_grad(); (h * h).backward()
+        >>> h.grad.item(), x.grad.item()
+        (12.0, 36.0)
+        """
         self._retains_grad = True
 
     # ------------------------------------------------------------ backward --
@@ -184,6 +209,11 @@ class Tensor:
         omitted only for a one-element tensor, where it is 1. Gradients add up
         over calls until `zero_grad()`. The graph stays intact, so backward may
         run again; only the intermediate gradients are released as they are used.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> (x * x).backward(np.array([1.0, 0.5]))
+        >>> x.grad.tolist()
+        [2.0, 2.0]
         """
         if not self.requires_grad:
             raise RuntimeError("backward: this tensor does not require grad; create the leaves "
@@ -192,7 +222,9 @@ class Tensor:
         grads: dict[Tensor, np.ndarray] = {self: seed}
         finished: list[tuple[Tensor, np.ndarray]] = []
         for node in reversed(topological_order(self)):
-            node_grad = grads.pop(node)  # the last contribution arrived; release it
+            node_grad = grads.pop(node, None)  # the last contribution arrived; release it
+            if node_grad is None:  # every op above returned None for this node
+                continue
             if node._op is None or node._retains_grad:
                 finished.append((node, node_grad))
             if node._op is None:
@@ -225,40 +257,40 @@ class Tensor:
 
     # ----------------------------------------------------------- operators --
     def __add__(self, other: Any) -> Tensor:
-        return ops.Add.apply(self, as_operand(other, self))
+        return ops.Add.apply(*operands(self, other))
 
     def __radd__(self, other: Any) -> Tensor:
-        return ops.Add.apply(as_operand(other, self), self)
+        return ops.Add.apply(*operands(self, other)[::-1])
 
     def __sub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(self, as_operand(other, self))
+        return ops.Sub.apply(*operands(self, other))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return ops.Sub.apply(as_operand(other, self), self)
+        return ops.Sub.apply(*operands(self, other)[::-1])
 
     def __mul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(self, as_operand(other, self))
+        return ops.Mul.apply(*operands(self, other))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return ops.Mul.apply(as_operand(other, self), self)
+        return ops.Mul.apply(*operands(self, other)[::-1])
 
     def __truediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(self, as_operand(other, self))
+        return ops.Div.apply(*operands(self, other))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.Div.apply(as_operand(other, self), self)
+        return ops.Div.apply(*operands(self, other)[::-1])
 
     def __pow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(self, as_operand(other, self))
+        return ops.Pow.apply(*operands(self, other))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return ops.Pow.apply(as_operand(other, self), self)
+        return ops.Pow.apply(*operands(self, other)[::-1])
 
     def __matmul__(self, other: Any) -> Tensor:
-        return ops.MatMul.apply(self, as_operand(other, self))
+        return ops.MatMul.apply(*operands(self, other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.MatMul.apply(as_operand(other, self), self)
+        return ops.MatMul.apply(*operands(self, other)[::-1])
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -355,22 +387,31 @@ class Tensor:
 
 
 def as_operand(value: Any, like: Tensor) -> Tensor:
-    """Turn the other side of an operator into a Tensor without changing `like`'s dtype.
+    """The other side of an operator as a Tensor that does not upcast `like`.
 
-    A Python or NumPy scalar takes the dtype of the float tensor it meets (so
-    `x * 2` and `x / np.sqrt(2)` keep float32); NumPy arrays keep their own dtype.
+    As in PyTorch, a number (Python or NumPy) or an integer array or tensor
+    meeting a float tensor takes that tensor's dtype: `x * 2`, `x / np.sqrt(2)`
+    and `labels * x` all keep float32. Float arrays keep their own dtype.
+
+    >>> as_operand(2, like=Tensor(np.ones(2, dtype=np.float32))).dtype
+    dtype('float32')
     """
-    if isinstance(value, Tensor):
-        return value
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return Tensor._from_op(value, None)
-    if isinstance(value, (np.generic, np.ndarray)):  # a NumPy scalar counts as a number, as in PyTorch
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return Tensor(value)
-    if like.data.dtype.kind == "f":
-        return Tensor._from_op(np.asarray(value, dtype=like.data.dtype), None)
-    return Tensor._from_op(np.asarray(value, dtype=DEFAULT_DTYPE if isinstance(value, float) else None), None)
+    float_dtype = like.data.dtype if like.data.dtype.kind == "f" else None
+    if isinstance(value, (int, float, np.generic)) or isinstance(value, np.ndarray) and value.ndim == 0:
+        number = np.asarray(value)
+        dtype = float_dtype or (DEFAULT_DTYPE if number.dtype.kind == "f" else number.dtype)
+        return Tensor._from_op(number.astype(dtype, copy=False), None)
+    if not isinstance(value, Tensor):
+        value = Tensor(value)  # the construction rules: arrays keep their dtype, lists become float32
+    if float_dtype is not None and value.data.dtype.kind in "biu":  # e.g. integer labels * x
+        return Tensor._from_op(value.data.astype(float_dtype), None)
+    return value
+
+
+def operands(tensor: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    """Both sides of a binary operator, neither upcasting the other (see as_operand)."""
+    other = as_operand(other, like=tensor)
+    return as_operand(tensor, like=other), other
 
 
 def _index_arrays(index: Any) -> Any:

@@ -13,10 +13,29 @@ import numpy as np
 from minigrad.engine import Op
 
 
+def stable_sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-z) without overflow: only e^-|z|, which lies in (0, 1], is computed.
+
+    >>> stable_sigmoid(np.array([-1e4, 0.0, 1e4])).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def stable_log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    """log softmax(z) = (z - max) - log Σ exp(z - max): the log-sum-exp trick.
+
+    >>> stable_log_softmax(np.array([1000.0, 0.0]), axis=0).tolist()
+    [0.0, -1000.0]
+    """
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 class Sigmoid(Op):
     def forward(self, z):
-        e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
-        self.out = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        self.out = stable_sigmoid(z)
         return self.out
 
     def backward(self, grad):
@@ -56,8 +75,7 @@ class Softmax(Op):
 class LogSoftmax(Op):
     def forward(self, z, axis):
         self.axis = axis
-        shifted = z - z.max(axis=axis, keepdims=True)
-        self.out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))  # log-sum-exp
+        self.out = stable_log_softmax(z, axis)
         return self.out
 
     def backward(self, grad):

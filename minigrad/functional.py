@@ -1,0 +1,350 @@
+"""The functional API (`import minigrad.functional as F`): activations and losses.
+
+Every loss is a node of the graph. With `fused=True` (the default) it is ONE
+node whose backward is the closed-form gradient (losses.py); with
+`fused=False` the same loss is built here from primitive ops, so that a
+picture of the graph shows every factor of the chain rule. Both give the same
+value and gradient wherever the expanded form is finite.
+
+Targets and weights may be Tensors, NumPy arrays or lists; they are constants
+(no gradient flows into them). A target must have exactly the prediction's
+shape: a (N,) target against a (N, 1) prediction is an error, not a broadcast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minigrad import losses
+from minigrad.engine import Tensor
+from minigrad.shape_ops import where
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+# ------------------------------------------------------------- activations --
+
+def sigmoid(x: Tensor) -> Tensor:
+    """σ(x) = 1 / (1 + e^-x), stable for any x.
+
+    >>> sigmoid(Tensor([0.0])).item()
+    0.5
+    """
+    return x.sigmoid()
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent.
+
+    >>> tanh(Tensor([0.0])).item()
+    0.0
+    """
+    return x.tanh()
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0).
+
+    >>> relu(Tensor([-1.0, 2.0])).data.tolist()
+    [0.0, 2.0]
+    """
+    return x.relu()
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / Σ exp(x) along `axis`, with the max subtracted first (no overflow).
+
+    >>> softmax(Tensor([123.0, 456.0, 789.0])).data.tolist()
+    [0.0, 0.0, 1.0]
+    """
+    return x.softmax(axis=axis)
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log softmax(x) along `axis`, by log-sum-exp.
+
+    >>> log_softmax(Tensor([0.0, 0.0]))
+    Tensor([-0.6931472, -0.6931472])
+    """
+    return x.log_softmax(axis=axis)
+
+
+# --------------------------------------------------------- input checking --
+
+def _prediction(loss: str, x: Any) -> Tensor:
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{loss}: input must be a float tensor, got dtype {x.dtype}")
+    return x
+
+
+def _constant(loss: str, what: str, value: Any) -> np.ndarray:
+    if isinstance(value, Tensor):
+        if value.requires_grad:
+            raise ValueError(f"{loss}: {what} requires grad, but loss targets and weights are "
+                             f"constants; pass {what}.detach()")
+        return value.data
+    return np.asarray(value)
+
+
+def _float_target(loss: str, target: Any, x: Tensor) -> Tensor:
+    y = _constant(loss, "target", target)
+    if y.shape != x.shape:
+        raise ValueError(f"{loss}: target shape {y.shape} differs from input shape {x.shape}; expected "
+                         "equal shapes (no broadcasting; reshape one of them)")
+    return Tensor(y.astype(x.dtype, copy=False))
+
+
+def _weight(loss: str, weight: Any, shape: tuple[int, ...], dtype: np.dtype, what: str = "weight") -> np.ndarray:
+    """A weight broadcast to `shape` (1 when None)."""
+    if weight is None:
+        return np.broadcast_to(np.ones((), dtype=dtype), shape)
+    w = _constant(loss, what, weight).astype(dtype, copy=False)
+    try:
+        return np.broadcast_to(w, shape)
+    except ValueError:
+        raise ValueError(f"{loss}: {what} of shape {w.shape} does not broadcast to the input shape {shape}") from None
+
+
+def _check_reduction(loss: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(f"{loss}: reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r}")
+
+
+def _logits(loss: str, x: Any) -> Tensor:
+    z = _prediction(loss, x)
+    if z.ndim != 2:
+        raise ValueError(f"{loss}: input must have shape (N, C), got {z.shape}")
+    return z
+
+
+def _labels(loss: str, target: Any, z: Tensor) -> np.ndarray:
+    labels = _constant(loss, "target", target)
+    n, classes = z.shape
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{loss}: target must hold integer class indices, got dtype {labels.dtype}")
+    if labels.shape != (n,):
+        raise ValueError(f"{loss}: target shape {labels.shape} does not match input shape {z.shape}; "
+                         f"expected ({n},), one class index per row")
+    outside = labels[(labels < 0) | (labels >= classes)]
+    if outside.size:
+        raise ValueError(f"{loss}: target contains class index {outside[0]}, outside [0, {classes}) "
+                         f"for {classes} classes")
+    return labels
+
+
+def _reduce(per_element: Tensor, reduction: str, divisor: float) -> Tensor:
+    """The reductions, for losses built from primitive ops."""
+    if reduction == "none":
+        return per_element
+    total = per_element.sum()
+    return total / divisor if reduction == "mean" else total
+
+
+# ------------------------------------------------------------------ losses --
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = True) -> Tensor:
+    """Mean squared error (x - y)².
+
+    >>> mse_loss(Tensor([1.0, 3.0]), [0.0, 0.0]).item()
+    5.0
+    """
+    _check_reduction("mse_loss", reduction)
+    x = _prediction("mse_loss", input)
+    y = _float_target("mse_loss", target, x)
+    if fused:
+        return losses.MSELoss.apply(x, y, reduction=reduction, divisor=x.size)
+    return _reduce((x - y) ** 2, reduction, x.size)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = True) -> Tensor:
+    """Mean absolute error |x - y|.
+
+    >>> l1_loss(Tensor([1.0, -3.0]), [0.0, 0.0]).item()
+    2.0
+    """
+    _check_reduction("l1_loss", reduction)
+    x = _prediction("l1_loss", input)
+    y = _float_target("l1_loss", target, x)
+    if fused:
+        return losses.L1Loss.apply(x, y, reduction=reduction, divisor=x.size)
+    return _reduce((x - y).abs(), reduction, x.size)
+
+
+def huber_loss(input: Tensor, target: Any, delta: float = 1.0, reduction: str = "mean",
+               fused: bool = True) -> Tensor:
+    """½(x - y)² where |x - y| < delta, else delta (|x - y| - ½ delta): MSE near, L1 far.
+
+    >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none").data.tolist()
+    [0.125, 2.5]
+    """
+    _check_reduction("huber_loss", reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    x = _prediction("huber_loss", input)
+    y = _float_target("huber_loss", target, x)
+    if fused:
+        return losses.HuberLoss.apply(x, y, reduction=reduction, divisor=x.size, delta=delta)
+    error = x - y
+    size = error.abs()
+    per_element = where(size < delta, 0.5 * error ** 2, delta * (size - 0.5 * delta))
+    return _reduce(per_element, reduction, x.size)
+
+
+def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+                         fused: bool = True) -> Tensor:
+    """-w [y log p + (1 - y) log(1 - p)] on probabilities p in [0, 1].
+
+    Each log is clamped at -100, as in PyTorch, so p = 0 or 1 gives a finite
+    loss. Expanded (`fused=False`), the graph shows dL/dp = (p - y) / (p(1 - p)).
+
+    >>> round(binary_cross_entropy(Tensor([0.9]), [1.0]).item(), 4)
+    0.1054
+    """
+    _check_reduction("binary_cross_entropy", reduction)
+    p = _prediction("binary_cross_entropy", prob)
+    outside = p.data[~((p.data >= 0) & (p.data <= 1))]
+    if outside.size:
+        raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], found {outside[0]}; "
+                         "for logits use binary_cross_entropy_with_logits")
+    y = _float_target("binary_cross_entropy", target, p)
+    w = _weight("binary_cross_entropy", weight, p.shape, p.dtype)
+    if fused:
+        return losses.BCELoss.apply(p, y, reduction=reduction, divisor=p.size, weight=w)
+    floor = losses.LOG_FLOOR
+    per_element = -(Tensor(w) * (y * p.log().clip(floor, None) + (1 - y) * (1 - p).log().clip(floor, None)))
+    return _reduce(per_element, reduction, p.size)
+
+
+def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = None, pos_weight: Any = None,
+                                     reduction: str = "mean", fused: bool = True) -> Tensor:
+    """Binary cross-entropy of σ(z) against y, computed from the logits z without
+    forming σ(z), so it is exact for any |z|. `pos_weight` (broadcast over the
+    last axis, one per class) multiplies the loss of positive labels: a
+    pos_weight of 100 counts each positive like 100 negatives.
+
+    >>> binary_cross_entropy_with_logits(Tensor([1e4, -1e4]), [1.0, 0.0]).item()
+    0.0
+    """
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    z = _prediction("binary_cross_entropy_with_logits", logits)
+    y = _float_target("binary_cross_entropy_with_logits", target, z)
+    w = _weight("binary_cross_entropy_with_logits", weight, z.shape, z.dtype)
+    pw = _weight("binary_cross_entropy_with_logits", pos_weight, z.shape, z.dtype, what="pos_weight")
+    if fused:
+        return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=z.size, weight=w, pos_weight=pw)
+    softplus_of_minus_z = (-z).relu() + ((-z.abs()).exp() + 1).log()  # log(1 + e^-z) = -log σ(z)
+    per_element = Tensor(w) * ((1 - y) * z + (1 + (Tensor(pw) - 1) * y) * softplus_of_minus_z)
+    return _reduce(per_element, reduction, z.size)
+
+
+def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float
+                  ) -> tuple[np.ndarray, float]:
+    """Fold every label format into per-class target weights t (N, C), and the
+    divisor of the 'mean' reduction.
+
+    Integer labels become one-hot rows; float rows are used as given (soft
+    labels: they need not sum to 1). Label smoothing mixes in the uniform
+    distribution: t = (1 - ε) t + ε / C. Class weights multiply each column.
+    As in PyTorch, 'mean' divides by the summed weight of the true classes
+    for integer labels, and by N for probability targets.
+    """
+    n, classes = z.shape
+    if not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    class_weight = _weight(loss, weight, (classes,), z.dtype)
+    raw = _constant(loss, "target", target)
+    if raw.dtype.kind in "iu" or raw.dtype == bool:
+        labels = _labels(loss, raw, z)
+        t = np.eye(classes, dtype=z.dtype)[labels]
+        divisor = float(class_weight[labels].sum())
+    else:
+        t = _float_target(loss, raw, z).data
+        divisor = float(n)
+    if label_smoothing:
+        t = t * (1 - label_smoothing) + label_smoothing / classes
+    return t * class_weight, divisor
+
+
+def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0, fused: bool = True) -> Tensor:
+    """Softmax cross-entropy -Σ_c t_c log softmax(z)_c over logits z of shape (N, C).
+
+    `target` is integer class indices (N,) or class probabilities (N, C),
+    one-hot or soft; `weight` (C,) weights each class (for imbalanced data).
+    Fused, the backward is the closed form softmax(z) - y.
+
+    >>> round(cross_entropy(Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)
+    0.6931
+    """
+    _check_reduction("cross_entropy", reduction)
+    z = _logits("cross_entropy", logits)
+    t, divisor = class_targets("cross_entropy", z, target, weight, label_smoothing)
+    if fused:
+        return losses.CrossEntropyLoss.apply(z, Tensor(_constant("cross_entropy", "target", target)),
+                                             reduction=reduction, divisor=divisor, weighted_targets=t)
+    shifted = z - z.max(axis=1, keepdims=True).detach()  # softmax ignores shifts: no gradient through the max
+    log_p = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
+    return _reduce(-(Tensor(t) * log_p).sum(axis=1), reduction, divisor)
+
+
+def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
+             fused: bool = True) -> Tensor:
+    """Negative log-likelihood -w_y log_p[y] of log-probabilities (N, C) at integer labels.
+    log_softmax followed by nll_loss is cross_entropy.
+
+    >>> nll_loss(Tensor([[-0.5, -2.0]]), np.array([1])).item()
+    2.0
+    """
+    _check_reduction("nll_loss", reduction)
+    log_p = _logits("nll_loss", log_probs)
+    labels = _labels("nll_loss", target, log_p)
+    class_weight = _weight("nll_loss", weight, (log_p.shape[1],), log_p.dtype)
+    divisor = float(class_weight[labels].sum())
+    if fused:
+        return losses.NLLLoss.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,
+                                    class_weight=class_weight)
+    picked = log_p[np.arange(len(labels)), labels]
+    return _reduce(-(Tensor(class_weight[labels]) * picked), reduction, divisor)
+
+
+def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -> Tensor:
+    """Pointwise KL divergence p (log p - log q), with PyTorch's argument order:
+    the input is log-probabilities log q, the target is probabilities p.
+    'batchmean' divides the sum by the batch size (the true mean KL per
+    sample); 'mean' divides by the number of elements, as PyTorch does.
+
+    >>> kl_div(Tensor(np.log([0.5, 0.5])), [0.5, 0.5], reduction="sum").item()
+    0.0
+    """
+    _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    x = _prediction("kl_div", log_q)
+    target = _float_target("kl_div", p, x)
+    divisor = x.shape[0] if reduction == "batchmean" and x.ndim else x.size
+    reduction = "mean" if reduction == "batchmean" else reduction
+    if fused:
+        return losses.KLDivLoss.apply(x, target, reduction=reduction, divisor=divisor)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_log_p = np.where(target.data > 0, target.data * np.log(target.data), 0)
+    return _reduce(Tensor(p_log_p) - target * x, reduction, divisor)
+
+
+def multi_margin_loss(logits: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean",
+                      fused: bool = True) -> Tensor:
+    """Multi-class hinge (SVM) loss Σ_{i ≠ y} max(0, margin - z_y + z_i) / C.
+
+    >>> multi_margin_loss(Tensor([[3.0, 0.0, 2.5]]), np.array([0])).item()
+    0.1666666716337204
+    """
+    _check_reduction("multi_margin_loss", reduction)
+    z = _logits("multi_margin_loss", logits)
+    labels = _labels("multi_margin_loss", target, z)
+    n, classes = z.shape
+    if fused:
+        return losses.MultiMarginLoss.apply(z, Tensor(labels), reduction=reduction, divisor=n, margin=margin)
+    true_score = z[np.arange(n), labels].reshape(n, 1)
+    others = Tensor(1 - np.eye(classes, dtype=z.dtype)[labels])
+    hinge = (margin - true_score + z).relu() * others
+    return _reduce(hinge.sum(axis=1) / classes, reduction, n)

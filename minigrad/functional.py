@@ -235,7 +235,8 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
     pw = _weight("binary_cross_entropy_with_logits", pos_weight, z.shape, z.dtype, what="pos_weight")
     if fused:
         return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=z.size, weight=w, pos_weight=pw)
-    softplus_of_minus_z = (-z).relu() + ((-z.abs()).exp() + 1).log()  # log(1 + e^-z) = -log σ(z)
+    shift = (-z).relu().detach()  # log(e^0 + e^-z) by log-sum-exp; the shift carries no gradient
+    softplus_of_minus_z = shift + ((-z - shift).exp() + (-shift).exp()).log()  # = -log σ(z)
     per_element = Tensor(w) * ((1 - y) * z + (1 + (Tensor(pw) - 1) * y) * softplus_of_minus_z)
     return _reduce(per_element, reduction, z.size)
 

@@ -1,0 +1,194 @@
+"""Checkpoints: `save` writes a .npz file atomically and at exactly the path
+given; `load` reads it back without pickle, and refuses anything that is not
+such a file with a ValueError naming the path."""
+
+import io
+import os
+import pathlib
+import pickle
+import re
+import zipfile
+
+import numpy as np
+import pytest
+
+from minigrad import Tensor
+from minigrad.checkpoint import load, save
+
+NOT_A_CHECKPOINT = "is not a valid minigrad checkpoint (.npz saved by minigrad.save)"
+
+
+def test_a_round_trip_keeps_names_values_and_dtypes(tmp_path):
+    state = {"0.weight": np.arange(6, dtype=np.float32).reshape(2, 3) / 7,
+             "0.bias": np.array([0.1, -0.2]),
+             "steps": np.array([3, 2**40], dtype=np.int64)}
+    save(state, tmp_path / "model.npz")
+    loaded = load(tmp_path / "model.npz")
+    assert list(loaded) == list(state)
+    for name, array in state.items():
+        assert loaded[name].dtype == array.dtype
+        np.testing.assert_array_equal(loaded[name], array)
+
+
+def test_a_tensor_is_saved_as_its_array(tmp_path):
+    weight = Tensor(np.array([[1.5, -2.0]], dtype=np.float32), requires_grad=True)
+    save({"weight": weight}, tmp_path / "model.npz")
+    loaded = load(tmp_path / "model.npz")["weight"]
+    assert (loaded.dtype, loaded.tolist()) == (np.float32, [[1.5, -2.0]])
+
+
+@pytest.mark.parametrize("name", ["file", "allow_pickle", "arr_0", "layers/0.weight"])
+def test_any_str_name_round_trips_even_the_keywords_of_np_savez(tmp_path, name):
+    save({name: np.ones(2)}, tmp_path / "model.npz")
+    assert list(load(tmp_path / "model.npz")) == [name]
+
+
+def test_load_returns_a_plain_dict_of_arrays_in_memory(tmp_path):
+    save({"w": np.ones(3)}, tmp_path / "model.npz")
+    loaded = load(tmp_path / "model.npz")
+    assert type(loaded) is dict
+    assert type(loaded["w"]) is np.ndarray
+
+
+@pytest.mark.parametrize("name", ["model.npz", "model.ckpt", "weights"])
+def test_the_file_is_written_at_exactly_the_path_given(tmp_path, name):
+    save({"w": np.ones(2)}, tmp_path / name)
+    assert os.listdir(tmp_path) == [name]
+
+
+def test_a_str_path_works_like_a_pathlib_path(tmp_path):
+    save({"w": np.ones(2)}, str(tmp_path / "model.npz"))
+    assert load(str(tmp_path / "model.npz"))["w"].tolist() == [1.0, 1.0]
+
+
+def test_saving_again_replaces_the_checkpoint(tmp_path):
+    save({"w": np.ones(2), "old": np.ones(1)}, tmp_path / "model.npz")
+    save({"w": np.zeros(2)}, tmp_path / "model.npz")
+    assert {name: array.tolist() for name, array in load(tmp_path / "model.npz").items()} == {"w": [0.0, 0.0]}
+
+
+def test_the_checkpoint_gets_the_permissions_of_any_new_file(tmp_path):
+    (tmp_path / "reference").write_bytes(b"")
+    save({"w": np.ones(2)}, tmp_path / "model.npz")
+    assert os.stat(tmp_path / "model.npz").st_mode == os.stat(tmp_path / "reference").st_mode
+
+
+def test_the_new_file_reaches_the_disk_before_it_replaces_the_old(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd)))
+    monkeypatch.setattr(os, "replace", lambda *paths: (events.append("replace"), real_replace(*paths)))
+    save({"w": np.ones(2)}, tmp_path / "model.npz")
+    assert events == ["fsync", "replace"]
+
+
+@pytest.mark.parametrize("error", [OSError("No space left on device"), KeyboardInterrupt()],
+                         ids=["disk-full", "interrupted"])
+def test_a_save_that_fails_midway_keeps_the_previous_checkpoint_and_leaves_no_temporary_file(
+        tmp_path, monkeypatch, error):
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(3)}, path)
+    write_array, calls = np.lib.format.write_array, []
+
+    def fail_at_the_second_array(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 2:
+            raise error
+        write_array(*args, **kwargs)
+
+    monkeypatch.setattr(np.lib.format, "write_array", fail_at_the_second_array)
+    with pytest.raises(type(error)):
+        save({"w": np.zeros(3), "b": np.zeros(2)}, path)
+    assert len(calls) == 2
+    assert os.listdir(tmp_path) == ["model.npz"]
+    assert load(path)["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("state, message", [
+    ({"w": np.array([1, "a", None], dtype=object)}, "save: 'w' has dtype object, which only pickle could store"),
+    ({0: np.ones(2)}, "save: names must be str, got 0 of type int"),
+    ({"w": [1.0, 2.0]}, "save: 'w' is a list; expected an np.ndarray or a Tensor"),
+], ids=["object-array", "int-name", "list-value"])
+def test_an_unsavable_state_dict_is_a_type_error_that_leaves_the_previous_checkpoint(tmp_path, state, message):
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(3)}, path)
+    with pytest.raises(TypeError, match=re.escape(message)):
+        save(state, path)
+    assert os.listdir(tmp_path) == ["model.npz"]
+    assert load(path)["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_missing_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load(tmp_path / "missing.npz")
+
+
+def refused(path):
+    """pytest.raises for load's refusal of `path`, whose message names the path."""
+    return pytest.raises(ValueError, match=re.escape(f"load: {str(path)!r} {NOT_A_CHECKPOINT}"))
+
+
+def test_a_truncated_checkpoint_is_refused(tmp_path):
+    path = tmp_path / "model.npz"
+    save({"0.weight": np.ones((4, 4)), "0.bias": np.ones(4)}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with refused(path):
+        load(path)
+
+
+def npy_bytes():
+    buffer = io.BytesIO()
+    np.save(buffer, np.ones(3))
+    return buffer.getvalue()
+
+
+def zip_bytes():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "not an array")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("content", [b"", b"0.weight,0.bias\n1.0,2.0\n", zip_bytes()],
+                         ids=["empty", "text", "a-zip-of-text"])
+def test_a_file_of_another_format_is_refused(tmp_path, content):
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    with refused(path):
+        load(path)
+
+
+def test_a_single_npy_array_is_refused_for_having_no_names(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(npy_bytes())
+    with pytest.raises(ValueError, match=re.escape(f"{NOT_A_CHECKPOINT}: it holds a single array (.npy)")):
+        load(path)
+
+
+class CreatesMarkerWhenUnpickled:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return pathlib.Path.touch, (self.marker,)
+
+
+def write_pickle_payload(path, marker):
+    with open(path, "wb") as file:
+        pickle.dump({"0.weight": CreatesMarkerWhenUnpickled(marker)}, file)
+
+
+def test_the_pickle_payload_runs_code_when_unpickled(tmp_path):
+    write_pickle_payload(tmp_path / "x.npz", tmp_path / "marker")
+    with open(tmp_path / "x.npz", "rb") as file:
+        pickle.load(file)
+    assert (tmp_path / "marker").exists()
+
+
+def test_a_pickle_named_npz_is_refused_and_never_unpickled(tmp_path):
+    path, marker = tmp_path / "x.npz", tmp_path / "marker"
+    write_pickle_payload(path, marker)
+    with refused(path):
+        load(path)
+    assert not marker.exists()

@@ -8,15 +8,18 @@
 8.0
 """
 
+from minigrad import functional, information, nn, optim
+from minigrad.checkpoint import load, save
 from minigrad.creation import generator, manual_seed, ones, randn, tensor, zeros
-from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.shape_ops import concatenate, stack, where
+from minigrad.engine import Tensor, topological_order, unbroadcast
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import no_grad
-from minigrad.engine import Tensor, topological_order, unbroadcast
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.shape_ops import concatenate, stack, where
 
 __all__ = [
-    "BadIndexError", "GradcheckError", "ShapeError", "Tensor", "concatenate", "generator", "gradcheck", "manual_seed",
-    "no_grad", "ones", "randn", "stack", "tensor", "topological_order", "unbroadcast", "where", "zeros",
+    "BadIndexError", "GradcheckError", "ShapeError", "Tensor", "concatenate", "functional", "generator", "gradcheck",
+    "information", "load", "manual_seed", "nn", "no_grad", "ones", "optim", "randn", "save", "stack", "tensor",
+    "topological_order", "unbroadcast", "where", "zeros",
 ]
 __version__ = "0.1.0"

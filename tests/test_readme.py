@@ -37,3 +37,28 @@ def test_readme_quickstart_starts_with_the_two_commands():
 def test_readme_gradcheck_example_runs():
     code = re.search(r"```python\n(.*?)```", readme_section("Checking gradients"), re.S).group(1)
     exec(compile(code, "README gradcheck example", "exec"), {})
+
+
+def test_readme_training_example_is_the_example_file():
+    code = re.search(r"```python\n(.*?)```", readme_section("Train a classifier"), re.S).group(1)
+    assert code == (ROOT / "examples" / "xor.py").read_text()
+
+
+def test_readme_training_example_learns_xor_and_saves_a_checkpoint(tmp_path, monkeypatch):
+    section = readme_section("Train a classifier")
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    shown = re.search(r"```text\n(.*?)```", section, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README training example", "exec"), {})
+    assert printed.getvalue() == shown
+    assert (tmp_path / "xor.npz").exists()
+
+
+def test_readme_loss_example_runs_and_shows_one_fused_node():
+    code = re.search(r"```python\n(.*?)```", readme_section("Losses are graph nodes, fused or expanded"), re.S).group(1)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README loss example", "exec"), {})
+    assert printed.getvalue().splitlines()[-1] == "CrossEntropyLoss Div"

@@ -36,12 +36,12 @@ def save(state_dict: Mapping[str, np.ndarray | Tensor], path: str | os.PathLike[
     ...     print(sorted(os.listdir(folder)), load(path)["0.weight"].dtype)
     ['model.npz'] float32
     """
-    arrays = arrays_to_save(state_dict)
+    arrays = _arrays_to_save(state_dict)
     path = os.fspath(path)
     temporary = f"{path}.{secrets.token_hex(4)}.tmp"  # beside the target, so the rename stays on one file system
     try:
         with open(temporary, "xb") as file:  # "x": a new file, with the permissions open() gives any file
-            write_npz(file, arrays)
+            _write_npz(file, arrays)
             file.flush()
             os.fsync(file.fileno())  # on the disk before the rename makes it the checkpoint
         os.replace(temporary, path)  # atomic: whoever opens `path` gets the old file or the new, never a mix
@@ -67,19 +67,21 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """
     with open(path, "rb") as file:
         try:
-            return read_npz(file)
+            return _read_npz(file)
         except MemoryError:  # a valid checkpoint too large for memory is not a broken file
             raise
         except Exception as error:  # damaged bytes surface as BadZipFile, zlib.error, EOFError, OSError, ...
             raise ValueError(f"load: {os.fspath(path)!r} {NOT_A_CHECKPOINT}: {error}") from error
 
 
-def arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor]) -> dict[str, np.ndarray]:
+def _arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor]) -> dict[str, np.ndarray]:
     """The arrays of `state_dict`, after checking every name and value."""
     arrays = {}
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: names must be str, got {name!r} of type {type(name).__name__}")
+        if name.endswith(".npy"):  # NpzFile would confuse "a.npy" with the member of "a"
+            raise ValueError(f"save: name {name!r} ends in '.npy', which .npz files reserve; rename it")
         if not isinstance(value, (np.ndarray, Tensor)):
             raise TypeError(f"save: {name!r} is a {type(value).__name__}; expected an np.ndarray or a Tensor")
         array = value.data if isinstance(value, Tensor) else value
@@ -90,7 +92,7 @@ def arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor]) -> dict[str, n
     return arrays
 
 
-def write_npz(file: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+def _write_npz(file: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
     """What np.savez does (a zip of `name.npy` members), minus its keyword
     arguments, which would clash with names such as 'file'."""
     with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED) as archive:
@@ -99,7 +101,7 @@ def write_npz(file: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
-def read_npz(file: BinaryIO) -> dict[str, np.ndarray]:
+def _read_npz(file: BinaryIO) -> dict[str, np.ndarray]:
     """Every array of an open `.npz` file, read now; ValueError if it is something else."""
     contents = np.load(file, allow_pickle=False)  # a pickle raises ValueError here, before it is unpickled
     if not isinstance(contents, np.lib.npyio.NpzFile):

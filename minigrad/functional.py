@@ -135,6 +135,14 @@ def _labels(loss: str, target: Any, z: Tensor) -> np.ndarray:
     return labels
 
 
+def _divisor(loss: str, reduction: str, divisor: float, counted: str) -> float:
+    """The divisor of reduction='mean'. A mean over nothing would be a silent NaN: refuse it."""
+    if reduction == "mean" and divisor == 0:
+        raise ValueError(f"{loss}: reduction='mean' divides by the {counted}, which is 0; "
+                         "use reduction='sum' or give it something to average")
+    return divisor
+
+
 def _reduce(per_element: Tensor, reduction: str, divisor: float) -> Tensor:
     """The reductions, for losses built from primitive ops."""
     if reduction == "none":
@@ -154,9 +162,10 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = 
     _check_reduction("mse_loss", reduction)
     x = _prediction("mse_loss", input)
     y = _float_target("mse_loss", target, x)
+    divisor = _divisor("mse_loss", reduction, x.size, "number of elements")
     if fused:
-        return losses.MSELoss.apply(x, y, reduction=reduction, divisor=x.size)
-    return _reduce((x - y) ** 2, reduction, x.size)
+        return losses.MSELoss.apply(x, y, reduction=reduction, divisor=divisor)
+    return _reduce((x - y) ** 2, reduction, divisor)
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = True) -> Tensor:
@@ -168,9 +177,10 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = T
     _check_reduction("l1_loss", reduction)
     x = _prediction("l1_loss", input)
     y = _float_target("l1_loss", target, x)
+    divisor = _divisor("l1_loss", reduction, x.size, "number of elements")
     if fused:
-        return losses.L1Loss.apply(x, y, reduction=reduction, divisor=x.size)
-    return _reduce((x - y).abs(), reduction, x.size)
+        return losses.L1Loss.apply(x, y, reduction=reduction, divisor=divisor)
+    return _reduce((x - y).abs(), reduction, divisor)
 
 
 def huber_loss(input: Tensor, target: Any, delta: float = 1.0, reduction: str = "mean",
@@ -181,16 +191,18 @@ def huber_loss(input: Tensor, target: Any, delta: float = 1.0, reduction: str = 
     [0.125, 2.5]
     """
     _check_reduction("huber_loss", reduction)
+    delta = float(delta)  # a Python float: a NumPy float64 would upcast float32 losses
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     x = _prediction("huber_loss", input)
     y = _float_target("huber_loss", target, x)
+    divisor = _divisor("huber_loss", reduction, x.size, "number of elements")
     if fused:
-        return losses.HuberLoss.apply(x, y, reduction=reduction, divisor=x.size, delta=delta)
+        return losses.HuberLoss.apply(x, y, reduction=reduction, divisor=divisor, delta=delta)
     error = x - y
     size = error.abs()
     per_element = where(size < delta, 0.5 * error ** 2, delta * (size - 0.5 * delta))
-    return _reduce(per_element, reduction, x.size)
+    return _reduce(per_element, reduction, divisor)
 
 
 def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
@@ -199,6 +211,10 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
 
     Each log is clamped at -100, as in PyTorch, so p = 0 or 1 gives a finite
     loss. Expanded (`fused=False`), the graph shows dL/dp = (p - y) / (p(1 - p)).
+    At p exactly 0 or 1 the two forms differ in gradient only: fused follows
+    PyTorch, (p - y) / max(p(1 - p), 1e-12), huge but finite; expanded gives
+    the slope of the clamped formula, 0 where the clamp is active (in float32
+    NumPy warns there that 1/p overflowed before the clamp zeroed it).
 
     >>> round(binary_cross_entropy(Tensor([0.9]), [1.0]).item(), 4)
     0.1054
@@ -211,11 +227,12 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
                          "for logits use binary_cross_entropy_with_logits")
     y = _float_target("binary_cross_entropy", target, p)
     w = _weight("binary_cross_entropy", weight, p.shape, p.dtype)
+    divisor = _divisor("binary_cross_entropy", reduction, p.size, "number of elements")
     if fused:
-        return losses.BCELoss.apply(p, y, reduction=reduction, divisor=p.size, weight=w)
-    floor = losses.LOG_FLOOR
-    per_element = -(Tensor(w) * (y * p.log().clip(floor, None) + (1 - y) * (1 - p).log().clip(floor, None)))
-    return _reduce(per_element, reduction, p.size)
+        return losses.BCELoss.apply(p, y, reduction=reduction, divisor=divisor, weight=w)
+    smallest = np.exp(losses.LOG_FLOOR)  # clamping p here clamps log p at -100, and keeps 1/p finite
+    per_element = -(Tensor(w) * (y * p.clip(smallest, None).log() + (1 - y) * (1 - p).clip(smallest, None).log()))
+    return _reduce(per_element, reduction, divisor)
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = None, pos_weight: Any = None,
@@ -233,15 +250,16 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
     y = _float_target("binary_cross_entropy_with_logits", target, z)
     w = _weight("binary_cross_entropy_with_logits", weight, z.shape, z.dtype)
     pw = _weight("binary_cross_entropy_with_logits", pos_weight, z.shape, z.dtype, what="pos_weight")
+    divisor = _divisor("binary_cross_entropy_with_logits", reduction, z.size, "number of elements")
     if fused:
-        return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=z.size, weight=w, pos_weight=pw)
+        return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=divisor, weight=w, pos_weight=pw)
     shift = (-z).relu().detach()  # log(e^0 + e^-z) by log-sum-exp; the shift carries no gradient
     softplus_of_minus_z = shift + ((-z - shift).exp() + (-shift).exp()).log()  # = -log σ(z)
     per_element = Tensor(w) * ((1 - y) * z + (1 + (Tensor(pw) - 1) * y) * softplus_of_minus_z)
-    return _reduce(per_element, reduction, z.size)
+    return _reduce(per_element, reduction, divisor)
 
 
-def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float
+def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float
                   ) -> tuple[np.ndarray, float]:
     """Fold every label format into per-class target weights t (N, C), and the
     divisor of the 'mean' reduction.
@@ -253,6 +271,7 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
     for integer labels, and by N for probability targets.
     """
     n, classes = z.shape
+    label_smoothing = float(label_smoothing)  # a Python float: a NumPy float64 would upcast float32 targets
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_weight = _weight(loss, weight, (classes,), z.dtype)
@@ -261,6 +280,9 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
         labels = _labels(loss, raw, z)
         t = np.eye(classes, dtype=z.dtype)[labels]
         divisor = float(class_weight[labels].sum())
+    elif raw.ndim == 1:
+        raise TypeError(f"{loss}: a target of shape {raw.shape} must hold integer class indices, got dtype "
+                        f"{raw.dtype}; write labels as np.array([...]) of ints (Tensor([...]) makes float32)")
     else:
         t = _float_target(loss, raw, z).data
         divisor = float(n)
@@ -274,18 +296,19 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     """Softmax cross-entropy -Σ_c t_c log softmax(z)_c over logits z of shape (N, C).
 
     `target` is integer class indices (N,) or class probabilities (N, C),
-    one-hot or soft; `weight` (C,) weights each class (for imbalanced data).
-    Fused, the backward is the closed form softmax(z) - y.
+    one-hot or soft (rows need not sum to 1); `weight` (C,) weights each class
+    (for imbalanced data). Fused, the backward is the closed form softmax(z) - y.
+    Unlike PyTorch: no `ignore_index`, and the input must be (N, C).
 
     >>> round(cross_entropy(Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)
     0.6931
     """
     _check_reduction("cross_entropy", reduction)
     z = _logits("cross_entropy", logits)
-    t, divisor = class_targets("cross_entropy", z, target, weight, label_smoothing)
+    t, divisor = _class_targets("cross_entropy", z, target, weight, label_smoothing)
+    divisor = _divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
     if fused:
-        return losses.CrossEntropyLoss.apply(z, Tensor(_constant("cross_entropy", "target", target)),
-                                             reduction=reduction, divisor=divisor, weighted_targets=t)
+        return losses.CrossEntropyLoss.apply(z, Tensor(t), reduction=reduction, divisor=divisor)
     shifted = z - z.max(axis=1, keepdims=True).detach()  # softmax ignores shifts: no gradient through the max
     log_p = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
     return _reduce(-(Tensor(t) * log_p).sum(axis=1), reduction, divisor)
@@ -303,7 +326,7 @@ def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str 
     log_p = _logits("nll_loss", log_probs)
     labels = _labels("nll_loss", target, log_p)
     class_weight = _weight("nll_loss", weight, (log_p.shape[1],), log_p.dtype)
-    divisor = float(class_weight[labels].sum())
+    divisor = _divisor("nll_loss", reduction, float(class_weight[labels].sum()), "summed weight of the true classes")
     if fused:
         return losses.NLLLoss.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,
                                     class_weight=class_weight)
@@ -325,6 +348,7 @@ def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -
     target = _float_target("kl_div", p, x)
     divisor = x.shape[0] if reduction == "batchmean" and x.ndim else x.size
     reduction = "mean" if reduction == "batchmean" else reduction
+    divisor = _divisor("kl_div", reduction, divisor, "number of elements (or rows, for 'batchmean')")
     if fused:
         return losses.KLDivLoss.apply(x, target, reduction=reduction, divisor=divisor)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -343,9 +367,11 @@ def multi_margin_loss(logits: Tensor, target: Any, margin: float = 1.0, reductio
     z = _logits("multi_margin_loss", logits)
     labels = _labels("multi_margin_loss", target, z)
     n, classes = z.shape
+    margin = float(margin)  # a Python float: a NumPy float64 would upcast float32 losses
+    divisor = _divisor("multi_margin_loss", reduction, n, "number of rows")
     if fused:
-        return losses.MultiMarginLoss.apply(z, Tensor(labels), reduction=reduction, divisor=n, margin=margin)
+        return losses.MultiMarginLoss.apply(z, Tensor(labels), reduction=reduction, divisor=divisor, margin=margin)
     true_score = z[np.arange(n), labels].reshape(n, 1)
     others = Tensor(1 - np.eye(classes, dtype=z.dtype)[labels])
     hinge = (margin - true_score + z).relu() * others
-    return _reduce(hinge.sum(axis=1) / classes, reduction, n)
+    return _reduce(hinge.sum(axis=1) / classes, reduction, divisor)

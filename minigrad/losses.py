@@ -78,14 +78,12 @@ class BCEWithLogitsLoss(LossOp):
 
 class CrossEntropyLoss(LossOp):
     """Softmax cross-entropy on logits z (N, C) against per-class target weights t (N, C):
-    -Σ_c t_c log softmax(z)_c. One-hot labels, soft labels, label smoothing and
-    class weights all arrive here folded into t (see functional.class_targets)."""
+    -Σ_c t_c log softmax(z)_c, whose gradient is softmax(z)·Σ_c t_c - t. One-hot labels, soft labels, label smoothing and
+    class weights all arrive here folded into t (see functional._class_targets)."""
 
-    def pointwise(self, z, target, weighted_targets):
+    def pointwise(self, z, t):
         log_p = stable_log_softmax(z, axis=1)
-        loss = -(weighted_targets * log_p).sum(axis=1)
-        total = weighted_targets.sum(axis=1, keepdims=True)
-        return loss, np.exp(log_p) * total - weighted_targets  # one-hot, unweighted: dL/dz = softmax(z) - y
+        return -(t * log_p).sum(axis=1), np.exp(log_p) * t.sum(axis=1, keepdims=True) - t  # one-hot: softmax(z) - y
 
 
 class NLLLoss(LossOp):

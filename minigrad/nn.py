@@ -1,10 +1,14 @@
 """Layers in PyTorch's shape (`from minigrad import nn`): Module, Linear,
 Sequential, activation modules and loss modules.
 
-A Module finds its parameters by looking at its attributes: every Tensor that
-requires grad is a parameter, every Module a submodule, and lists or tuples of
-either count too. Names are dotted paths ("0.weight", "encoder.layers.1.bias"),
-so a state_dict maps one to one onto a PyTorch model built the same way.
+A Module finds its parameters by looking at its attributes: every leaf Tensor
+that requires grad is a parameter, every Module a submodule, and lists, tuples
+and dicts of either count too. Names are dotted paths ("0.weight",
+"encoder.layers.1.bias"), so a state_dict maps one to one onto a PyTorch model
+built the same way. Two differences from PyTorch, which marks parameters with
+nn.Parameter: a tensor with requires_grad=False is not a parameter (it is
+neither trained nor saved), and a tensor shared by two layers is listed, and
+saved, once, under its first name.
 """
 
 from __future__ import annotations
@@ -41,19 +45,31 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def _members(self) -> Iterator[tuple[str, Any]]:
-        """(name, value) of every attribute, with list and tuple items as name.0, name.1, ..."""
-        for name, value in vars(self).items():
+        """(name, value) of every attribute, looking into lists, tuples and dicts:
+        items are named name.0, name.1, ... and name.key."""
+        stack = list(reversed(vars(self).items()))
+        while stack:
+            name, value = stack.pop()
             if isinstance(value, (list, tuple)):
-                yield from ((f"{name}.{i}", item) for i, item in enumerate(value))
+                stack.extend(reversed([(f"{name}.{i}", item) for i, item in enumerate(value)]))
+            elif isinstance(value, dict):
+                stack.extend(reversed([(f"{name}.{key}", item) for key, item in value.items()]))
             else:
                 yield name, value
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule, depth first, with dotted names ("" for self)."""
-        yield prefix, self
-        for name, value in self._members():
-            if isinstance(value, Module):
-                yield from value.named_modules(f"{prefix}.{name}" if prefix else name)
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule once, depth first, with dotted names ("" for self)."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            prefix, module = stack.pop()
+            if id(module) in seen:  # a module reachable twice (shared, or a back-reference)
+                continue
+            seen.add(id(module))
+            yield prefix, module
+            children = [(f"{prefix}.{name}" if prefix else name, value)
+                        for name, value in module._members() if isinstance(value, Module)]
+            stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
         """This module and every submodule."""
@@ -64,7 +80,7 @@ class Module:
         seen: set[int] = set()
         for prefix, module in self.named_modules():
             for name, value in module._members():
-                if isinstance(value, Tensor) and value.requires_grad and id(value) not in seen:
+                if isinstance(value, Tensor) and value.requires_grad and value.is_leaf and id(value) not in seen:
                     seen.add(id(value))
                     yield (f"{prefix}.{name}" if prefix else name), value
 
@@ -95,8 +111,13 @@ class Module:
         """Copy arrays (or Tensors) into the parameters of the same names, in place.
 
         Every key is checked before anything is copied: a missing or unexpected
-        key (with strict=True) or a shape mismatch raises a KeyError or
-        ValueError listing them, and leaves the module unchanged.
+        key (with strict=True) or a shape mismatch raises a ValueError listing
+        them, and leaves the module unchanged.
+
+        >>> layer = Linear(2, 1)
+        >>> layer.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.ones(1)})
+        >>> layer.bias.data.tolist()
+        [1.0]
         """
         own = dict(self.named_parameters())
         values = {name: value.data if isinstance(value, Tensor) else np.asarray(value)
@@ -104,7 +125,7 @@ class Module:
         missing = [name for name in own if name not in values]
         unexpected = [name for name in values if name not in own]
         if strict and (missing or unexpected):
-            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+            raise ValueError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
         mismatched = [f"{name}: checkpoint {values[name].shape} {values[name].dtype}, model {p.shape} {p.dtype}"
                       for name, p in own.items() if name in values
                       and (values[name].shape != p.shape or values[name].dtype.kind not in "biuf")]
@@ -139,9 +160,8 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = np.float32) -> None:
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features)
-        uniform = lambda *shape: generator().uniform(-bound, bound, shape).astype(dtype)
-        self.weight = Tensor(uniform(out_features, in_features), requires_grad=True)
-        self.bias = Tensor(uniform(out_features), requires_grad=True) if bias else None
+        self.weight = _uniform_parameter((out_features, in_features), bound, dtype)
+        self.bias = _uniform_parameter((out_features,), bound, dtype) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
         if x.shape[-1:] != (self.in_features,):
@@ -152,6 +172,11 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def _uniform_parameter(shape: tuple[int, ...], bound: float, dtype: Any) -> Tensor:
+    """A parameter drawn uniformly from [-bound, bound] by the seeded generator."""
+    return Tensor(generator().uniform(-bound, bound, shape).astype(dtype), requires_grad=True)
 
 
 class Sequential(Module):
@@ -173,41 +198,58 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self)[index]
+    def __getitem__(self, index: int | slice) -> Module:
+        layers = list(self)
+        return Sequential(*layers[index]) if isinstance(index, slice) else layers[index]
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
     def __iter__(self) -> Iterator[Module]:
-        return (value for value in vars(self).values() if isinstance(value, Module))
+        return (value for name, value in vars(self).items() if name.isdigit())
 
 
 # ---------------------------------------------------------------- activations --
 
 class Sigmoid(Module):
-    """σ(x) elementwise."""
+    """σ(x) elementwise.
+
+    >>> Sigmoid()(Tensor([0.0])).item()
+    0.5
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()
 
 
 class Tanh(Module):
-    """tanh(x) elementwise."""
+    """tanh(x) elementwise.
+
+    >>> Tanh()(Tensor([0.0])).item()
+    0.0
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x.tanh()
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise."""
+    """max(x, 0) elementwise.
+
+    >>> ReLU()(Tensor([-1.0, 2.0])).data.tolist()
+    [0.0, 2.0]
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
 
 
 class Softmax(Module):
-    """softmax along `axis`."""
+    """softmax along `axis`.
+
+    >>> Softmax()(Tensor([0.0, 0.0])).data.tolist()
+    [0.5, 0.5]
+    """
 
     def __init__(self, axis: int = -1) -> None:
         self.axis = axis
@@ -220,7 +262,11 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
-    """log softmax along `axis`."""
+    """log softmax along `axis`.
+
+    >>> LogSoftmax()(Tensor([0.0, 0.0]))
+    Tensor([-0.6931472, -0.6931472])
+    """
 
     def forward(self, x: Tensor) -> Tensor:
         return x.log_softmax(axis=self.axis)
@@ -244,7 +290,11 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
-    """F.mse_loss as a module."""
+    """F.mse_loss as a module.
+
+    >>> MSELoss()(Tensor([1.0, 3.0]), [0.0, 0.0]).item()
+    5.0
+    """
 
     function = staticmethod(F.mse_loss)
 
@@ -253,7 +303,11 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """F.l1_loss as a module."""
+    """F.l1_loss as a module.
+
+    >>> L1Loss(reduction="sum")(Tensor([1.0, -3.0]), [0.0, 0.0]).item()
+    4.0
+    """
 
     function = staticmethod(F.l1_loss)
 
@@ -262,7 +316,11 @@ class L1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
-    """F.huber_loss as a module."""
+    """F.huber_loss as a module.
+
+    >>> HuberLoss(delta=1.0)(Tensor([3.0]), [0.0]).item()
+    2.5
+    """
 
     function = staticmethod(F.huber_loss)
 
@@ -271,7 +329,11 @@ class HuberLoss(_Loss):
 
 
 class BCELoss(_Loss):
-    """F.binary_cross_entropy (on probabilities) as a module."""
+    """F.binary_cross_entropy (on probabilities) as a module.
+
+    >>> BCELoss()(Tensor([0.0]), [1.0]).item()
+    100.0
+    """
 
     function = staticmethod(F.binary_cross_entropy)
 
@@ -280,7 +342,11 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
-    """F.binary_cross_entropy_with_logits as a module."""
+    """F.binary_cross_entropy_with_logits as a module.
+
+    >>> BCEWithLogitsLoss()(Tensor([-1e4]), [0.0]).item()
+    0.0
+    """
 
     function = staticmethod(F.binary_cross_entropy_with_logits)
 
@@ -304,7 +370,11 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
-    """F.nll_loss (on log-probabilities) as a module."""
+    """F.nll_loss (on log-probabilities) as a module.
+
+    >>> NLLLoss()(Tensor([[-0.5, -2.0]]), np.array([1])).item()
+    2.0
+    """
 
     function = staticmethod(F.nll_loss)
 
@@ -313,7 +383,11 @@ class NLLLoss(_Loss):
 
 
 class KLDivLoss(_Loss):
-    """F.kl_div as a module."""
+    """F.kl_div as a module.
+
+    >>> KLDivLoss(reduction="sum")(Tensor(np.log([0.5, 0.5])), [0.5, 0.5]).item()
+    0.0
+    """
 
     function = staticmethod(F.kl_div)
 
@@ -322,7 +396,11 @@ class KLDivLoss(_Loss):
 
 
 class MultiMarginLoss(_Loss):
-    """F.multi_margin_loss as a module."""
+    """F.multi_margin_loss as a module.
+
+    >>> MultiMarginLoss(margin=1.0)(Tensor([[3.0, 0.0]]), np.array([0])).item()
+    0.0
+    """
 
     function = staticmethod(F.multi_margin_loss)
 

@@ -175,7 +175,7 @@ class Clip(Op):
         return np.clip(a, lo, hi)
 
     def backward(self, grad):
-        return (grad * self.inside,)  # 1 inside [lo, hi] (ends included), 0 outside
+        return (np.where(self.inside, grad, 0),)  # 1 inside [lo, hi] (ends included), 0 outside, even for inf
 
 
 # -------------------------------------------------------------- reductions --

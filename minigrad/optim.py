@@ -4,7 +4,7 @@ A training step is: `optimizer.zero_grad()`, compute the loss, `loss.backward()`
 `optimizer.step()`. An optimizer keeps the list of parameters it updates and,
 for each parameter, the state its rule carries from step to step (SGD's
 momentum buffer; Adam's step count and moment estimates). The update rules are
-PyTorch's, operation for operation. They write into `param.data` in place: the
+PyTorch's (equal up to float rounding: PyTorch fuses some multiply-adds). They write into `param.data` in place: the
 array object stays the same, so whatever shares it sees the new values, and a
 float32 parameter stays float32.
 """
@@ -32,7 +32,7 @@ class Optimizer:
     """
 
     def __init__(self, params: Iterable[Tensor]) -> None:
-        self.params = checked_params(type(self).__name__, params)
+        self.params = _checked_params(type(self).__name__, params)
         self.state: list[dict[str, Any]] = [{} for _ in self.params]  # what each parameter's rule remembers
 
     def zero_grad(self) -> None:
@@ -65,7 +65,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
-        check_not_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        _check_not_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and momentum == 0:
             raise ValueError(f"SGD: nesterov=True needs momentum > 0, got momentum={momentum!r} "
                              "(Nesterov's rule looks ahead along the momentum)")
@@ -105,7 +105,7 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
-        check_not_negative("Adam", lr=lr, eps=eps, weight_decay=weight_decay)
+        _check_not_negative("Adam", lr=lr, eps=eps, weight_decay=weight_decay)
         if not all(0.0 <= beta < 1.0 for beta in betas):
             raise ValueError(f"Adam: invalid betas={tuple(betas)!r}; expected each beta in [0, 1)")
         super().__init__(params)
@@ -121,7 +121,8 @@ class Adam(Optimizer):
             state.update(step=0, exp_avg=np.zeros_like(value), exp_avg_sq=np.zeros_like(value))
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (grad - m)  # m ← β1·m + (1−β1)·g, written as PyTorch's lerp computes it
+        m *= beta1
+        m += (1 - beta1) * grad  # m ← β1·m + (1−β1)·g
         v *= beta2
         v += (1 - beta2) * grad * grad  # v ← β2·v + (1−β2)·g²
         bias_correction1, bias_correction2 = 1 - beta1 ** t, 1 - beta2 ** t  # m and v started at 0
@@ -129,14 +130,14 @@ class Adam(Optimizer):
         value -= self.lr / bias_correction1 * m / denom  # p ← p − lr·m̂/(√v̂ + ε), where m̂ = m/(1−β1^t)
 
 
-def check_not_negative(optimizer: str, **hyperparameters: float) -> None:
+def _check_not_negative(optimizer: str, **hyperparameters: float) -> None:
     """Refuse a negative (or NaN) hyperparameter, naming the optimizer and the value."""
     for name, value in hyperparameters.items():
         if not 0.0 <= value:  # written so that NaN fails too
             raise ValueError(f"{optimizer}: invalid {name}={value!r}; expected {name} >= 0")
 
 
-def checked_params(optimizer: str, params: Iterable[Tensor]) -> list[Tensor]:
+def _checked_params(optimizer: str, params: Iterable[Tensor]) -> list[Tensor]:
     """`params` as a list (it may be a generator such as model.parameters()), each a leaf that requires grad."""
     if isinstance(params, Tensor):
         raise TypeError(f"{optimizer}: params must be an iterable of Tensors, got a single Tensor; "

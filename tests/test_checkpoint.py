@@ -192,3 +192,9 @@ def test_a_pickle_named_npz_is_refused_and_never_unpickled(tmp_path):
     with refused(path):
         load(path)
     assert not marker.exists()
+
+
+def test_a_name_ending_in_npy_is_refused_because_npz_reserves_it(tmp_path):
+    with pytest.raises(ValueError, match=r"save: name 'a.npy' ends in '.npy'"):
+        save({"a": np.ones(2), "a.npy": np.zeros(2)}, tmp_path / "model.npz")
+    assert not (tmp_path / "model.npz").exists()

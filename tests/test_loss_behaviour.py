@@ -47,7 +47,23 @@ def test_bce_on_probabilities_of_exactly_0_and_1_is_finite_with_log_clamped_at_m
     loss = F.binary_cross_entropy(p, np.array([1.0, 0.0, 0.0, 1.0]), reduction="none")
     loss.backward(np.ones(4))
     assert loss.data.tolist() == [100.0, 100.0, 0.0, 0.0]
-    assert np.isfinite(p.grad).all()
+    assert p.grad.tolist() == [-1e12, 1e12, 0.0, 0.0]          # PyTorch's (p - y) / max(p(1 - p), 1e-12)
+
+
+def test_expanded_bce_at_probabilities_0_and_1_has_the_same_value_and_no_nan():
+    p = Tensor(np.array([0.0, 1.0, 0.0, 1.0]), requires_grad=True)
+    loss = F.binary_cross_entropy(p, np.array([1.0, 0.0, 0.0, 1.0]), reduction="none", fused=False)
+    loss.backward(np.ones(4))
+    np.testing.assert_allclose(loss.data, [100.0, 100.0, 0.0, 0.0], atol=1e-12)
+    assert p.grad.tolist() == [0.0, 0.0, 1.0, -1.0]    # 0 where the log is clamped, else d/dp of the formula
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_expanded_bce_on_a_float32_sigmoid_saturated_to_exactly_1_has_a_finite_gradient(y):
+    z = Tensor(np.array([20.0], dtype=np.float32), requires_grad=True)   # σ(20) rounds to 1.0 in float32
+    with np.errstate(over="ignore"):           # 1/p at the clamp, e^100, overflows float32 before the clamp zeroes it
+        F.binary_cross_entropy(z.sigmoid(), np.array([y]), fused=False).backward()
+    assert np.isfinite(z.grad).all()
 
 
 # ----------------------------------------------------------------- bad input --
@@ -121,6 +137,32 @@ def test_a_target_that_requires_grad_is_refused_with_the_fix():
 def test_an_integer_prediction_is_refused():
     with pytest.raises(TypeError, match="mse_loss: input must be a float tensor, got dtype int64"):
         F.mse_loss(Tensor(np.array([1, 2])), np.array([1.0, 2.0]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: F.mse_loss(Tensor(np.zeros(0)), np.zeros(0)),
+    lambda: F.cross_entropy(Tensor(np.zeros((2, 3))), np.array([1, 0]), weight=np.array([0.0, 0.0, 1.0])),
+    lambda: F.nll_loss(Tensor(np.zeros((1, 2))), np.array([0]), weight=np.array([0.0, 1.0])),
+], ids=["empty-mse", "zero-weight-ce", "zero-weight-nll"])
+def test_a_mean_over_nothing_is_refused_not_a_silent_nan(make):
+    with pytest.raises(ValueError, match="reduction='mean' divides by the .*, which is 0"):
+        make()
+
+
+@pytest.mark.parametrize("make", [
+    lambda z: F.cross_entropy(z, np.array([1, 0]), label_smoothing=np.float64(0.1)),
+    lambda z: F.cross_entropy(z, np.array([1, 0]), label_smoothing=np.float64(0.1), fused=False),
+    lambda z: F.huber_loss(z, np.zeros((2, 3), dtype=np.float32), delta=np.float64(0.5)),
+    lambda z: F.multi_margin_loss(z, np.array([1, 0]), margin=np.float64(0.5)),
+    lambda z: F.multi_margin_loss(z, np.array([1, 0]), margin=np.float64(0.5), fused=False),
+], ids=["ce-smoothing", "ce-smoothing-expanded", "huber-delta", "margin", "margin-expanded"])
+def test_numpy_float64_hyperparameters_keep_a_float32_loss_float32(make):
+    assert make(Tensor(np.ones((2, 3), dtype=np.float32))).dtype == np.float32
+
+
+def test_float_labels_for_cross_entropy_say_that_class_indices_must_be_integers():
+    with pytest.raises(TypeError, match=r"must hold integer class indices, got dtype float32.*np.array"):
+        F.cross_entropy(Tensor(np.zeros((2, 3))), Tensor([1, 0]))
 
 
 def test_soft_targets_that_do_not_sum_to_one_are_allowed():

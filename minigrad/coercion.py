@@ -1,4 +1,5 @@
-"""How Python values become arrays: the default dtype and the shape arguments."""
+"""How Python values become arrays: the default dtype, the operands of
+operators, and the shape arguments."""
 
 from __future__ import annotations
 
@@ -28,6 +29,27 @@ def array_from(data: Any) -> np.ndarray:
             array = array.astype(DEFAULT_DTYPE)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: unsupported dtype {array.dtype}; expected numbers")
+    return array
+
+
+def operand_array(value: Any, like_dtype: np.dtype) -> np.ndarray:
+    """The other side of an operator as an array that does not upcast a tensor of `like_dtype`.
+
+    As in PyTorch, a number (Python or NumPy) or an integer array meeting a
+    float tensor takes that tensor's dtype: `x * 2`, `x / np.sqrt(2)` and
+    `labels * x` all keep float32. Float arrays keep their own dtype; lists
+    follow the construction rules (float32).
+
+    >>> operand_array(2, np.dtype(np.float32)).dtype, operand_array(np.arange(2), np.dtype(np.float32)).dtype
+    (dtype('float32'), dtype('float32'))
+    """
+    float_dtype = like_dtype if like_dtype.kind == "f" else None
+    if isinstance(value, (int, float, np.generic)) or isinstance(value, np.ndarray) and value.ndim == 0:
+        number = np.asarray(value)
+        return number.astype(float_dtype or (DEFAULT_DTYPE if number.dtype.kind == "f" else number.dtype))
+    array = array_from(value)
+    if float_dtype is not None and array.dtype.kind in "biu":  # e.g. integer labels * x
+        return array.astype(float_dtype)
     return array
 
 

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from minigrad.coercion import DEFAULT_DTYPE, array_from, shape_from_args
+from minigrad.coercion import DEFAULT_DTYPE, array_from, operand_array, shape_from_args
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import grad_mode
 
@@ -296,7 +296,7 @@ class Tensor:
         return ops.Neg.apply(self)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return shape_ops.GetItem.apply(self, index=_index_arrays(index))
+        return shape_ops.GetItem.apply(self, index=shape_ops.index_arrays(index))
 
     # Comparisons are not differentiable: they return a plain boolean Tensor.
     def __lt__(self, other: Any) -> Tensor:
@@ -387,40 +387,21 @@ class Tensor:
 
 
 def as_operand(value: Any, like: Tensor) -> Tensor:
-    """The other side of an operator as a Tensor that does not upcast `like`.
-
-    As in PyTorch, a number (Python or NumPy) or an integer array or tensor
-    meeting a float tensor takes that tensor's dtype: `x * 2`, `x / np.sqrt(2)`
-    and `labels * x` all keep float32. Float arrays keep their own dtype.
+    """The other side of an operator as a Tensor that does not upcast `like`
+    (the rule is coercion.operand_array's; a tensor that needs no cast stays itself).
 
     >>> as_operand(2, like=Tensor(np.ones(2, dtype=np.float32))).dtype
     dtype('float32')
     """
-    float_dtype = like.data.dtype if like.data.dtype.kind == "f" else None
-    if isinstance(value, (int, float, np.generic)) or isinstance(value, np.ndarray) and value.ndim == 0:
-        number = np.asarray(value)
-        dtype = float_dtype or (DEFAULT_DTYPE if number.dtype.kind == "f" else number.dtype)
-        return Tensor._from_op(number.astype(dtype, copy=False), None)
-    if not isinstance(value, Tensor):
-        value = Tensor(value)  # the construction rules: arrays keep their dtype, lists become float32
-    if float_dtype is not None and value.data.dtype.kind in "biu":  # e.g. integer labels * x
-        return Tensor._from_op(value.data.astype(float_dtype), None)
-    return value
+    if isinstance(value, Tensor) and not (value.data.dtype.kind in "biu" and like.data.dtype.kind == "f"):
+        return value
+    return Tensor._from_op(operand_array(value.data if isinstance(value, Tensor) else value, like.data.dtype), None)
 
 
 def operands(tensor: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """Both sides of a binary operator, neither upcasting the other (see as_operand)."""
     other = as_operand(other, like=tensor)
     return as_operand(tensor, like=other), other
-
-
-def _index_arrays(index: Any) -> Any:
-    """Indices may contain Tensors (of ints or bools); NumPy wants their arrays."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    return index
 
 
 from minigrad import activations, ops, shape_ops  # noqa: E402  (the ops need Tensor and Op first)

@@ -31,6 +31,19 @@ class Transpose(Op):
         return (grad.transpose(undo),)  # the inverse permutation
 
 
+def index_arrays(index: Any) -> Any:
+    """Indices may contain Tensors (of ints or bools); NumPy wants their arrays.
+
+    >>> index_arrays((Tensor([True, False]), 0))
+    (array([ True, False]), 0)
+    """
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
 def selects_repeatedly(index: Any) -> bool:
     """Integer-array indices may pick one element twice; ints, slices and masks cannot."""
     parts = index if isinstance(index, tuple) else (index,)

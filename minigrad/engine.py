@@ -102,6 +102,31 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
+def backward_pass(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]:
+    """The chain rule, node by node: yield (tensor, dL/dtensor) for every tensor
+    that `root` depends on and that requires grad, outputs before inputs, where
+    dL/droot = seed. Each gradient is released once it has been passed on.
+
+    >>> x = Tensor(3.0, requires_grad=True, name="x")
+    >>> y = x * x; y.name = "y"
+    >>> [(t.name, g.item()) for t, g in backward_pass(y, np.ones((), dtype=np.float32))]
+    [('y', 1.0), ('x', 6.0)]
+    """
+    grads: dict[Tensor, np.ndarray] = {root: seed}
+    for node in reversed(topological_order(root)):
+        node_grad = grads.pop(node, None)  # the last contribution arrived; release it
+        if node_grad is None:  # every op above returned None for this node
+            continue
+        yield node, node_grad
+        if node._op is None:
+            continue
+        for parent, parent_grad in zip(node._op.inputs, node._op.backward(node_grad)):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            parent_grad = unbroadcast(parent_grad, parent.data.shape)
+            grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+
+
 # ------------------------------------------------------------------ tensor --
 
 class Tensor:
@@ -219,21 +244,8 @@ class Tensor:
             raise RuntimeError("backward: this tensor does not require grad; create the leaves "
                                "with requires_grad=True (and not under no_grad)")
         seed = self._seed_gradient(grad)
-        grads: dict[Tensor, np.ndarray] = {self: seed}
-        finished: list[tuple[Tensor, np.ndarray]] = []
-        for node in reversed(topological_order(self)):
-            node_grad = grads.pop(node, None)  # the last contribution arrived; release it
-            if node_grad is None:  # every op above returned None for this node
-                continue
-            if node._op is None or node._retains_grad:
-                finished.append((node, node_grad))
-            if node._op is None:
-                continue
-            for parent, parent_grad in zip(node._op.inputs, node._op.backward(node_grad)):
-                if parent_grad is None or not parent.requires_grad:
-                    continue
-                parent_grad = unbroadcast(parent_grad, parent.data.shape)
-                grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+        finished = [(node, node_grad) for node, node_grad in backward_pass(self, seed)
+                    if node._op is None or node._retains_grad]
         for node, node_grad in finished:  # only now touch .grad: an error above changes nothing
             node._accumulate(node_grad)
 

@@ -94,7 +94,9 @@ def _float_target(loss: str, target: Any, x: Tensor) -> Tensor:
     if y.shape != x.shape:
         raise ValueError(f"{loss}: target shape {y.shape} differs from input shape {x.shape}; expected "
                          "equal shapes (no broadcasting; reshape one of them)")
-    return Tensor(y.astype(x.dtype, copy=False))
+    if isinstance(target, Tensor) and y.dtype == x.dtype:
+        return target  # the same node in a picture of the graph, name and all
+    return Tensor(y.astype(x.dtype, copy=False), name=getattr(target, "name", None))
 
 
 def _weight(loss: str, weight: Any, shape: tuple[int, ...], dtype: np.dtype, what: str = "weight") -> np.ndarray:
@@ -231,8 +233,8 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
     if fused:
         return losses.BCELoss.apply(p, y, reduction=reduction, divisor=divisor, weight=w)
     smallest = np.exp(losses.LOG_FLOOR)  # clamping p here clamps log p at -100, and keeps 1/p finite
-    per_element = -(Tensor(w) * (y * p.clip(smallest, None).log() + (1 - y) * (1 - p).clip(smallest, None).log()))
-    return _reduce(per_element, reduction, divisor)
+    per_element = -(y * p.clip(smallest, None).log() + (1 - y) * (1 - p).clip(smallest, None).log())
+    return _reduce(per_element if weight is None else Tensor(w) * per_element, reduction, divisor)
 
 
 def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = None, pos_weight: Any = None,
@@ -255,8 +257,9 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
         return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=divisor, weight=w, pos_weight=pw)
     shift = (-z).relu().detach()  # log(e^0 + e^-z) by log-sum-exp; the shift carries no gradient
     softplus_of_minus_z = shift + ((-z - shift).exp() + (-shift).exp()).log()  # = -log σ(z)
-    per_element = Tensor(w) * ((1 - y) * z + (1 + (Tensor(pw) - 1) * y) * softplus_of_minus_z)
-    return _reduce(per_element, reduction, divisor)
+    y_weight = 1 if pos_weight is None else 1 + (Tensor(pw) - 1) * y
+    per_element = (1 - y) * z + y_weight * softplus_of_minus_z
+    return _reduce(per_element if weight is None else Tensor(w) * per_element, reduction, divisor)
 
 
 def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float

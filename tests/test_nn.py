@@ -241,3 +241,16 @@ def test_loss_modules_forward_the_fused_switch():
     z = Tensor(np.array([[0.3, -0.2]]), requires_grad=True)
     assert type(nn.CrossEntropyLoss()(z, np.array([0])).grad_fn).__name__ == "CrossEntropyLoss"
     assert type(nn.CrossEntropyLoss(fused=False)(z, np.array([0])).grad_fn).__name__ != "CrossEntropyLoss"
+
+
+def test_calling_a_model_names_its_parameters_by_their_dotted_paths():
+    model = Model()
+    model(Tensor(np.ones((1, 2), dtype=np.float32)))
+    assert [p.name for p in model.parameters()] == [name for name, _ in model.named_parameters()]
+
+
+def test_a_parameter_keeps_a_name_given_by_hand():
+    model = nn.Sequential(nn.Linear(2, 1))
+    model[0].weight.name = "W"
+    model(Tensor(np.ones((1, 2), dtype=np.float32)))
+    assert (model[0].weight.name, model[0].bias.name) == ("W", "0.bias")

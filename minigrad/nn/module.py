@@ -1,0 +1,160 @@
+"""The Module: a layer or a model, which finds its own parameters.
+
+A Module finds its parameters by looking at its attributes: every leaf Tensor
+that requires grad is a parameter, every Module a submodule, and lists, tuples
+and dicts of either count too. Names are dotted paths ("0.weight",
+"encoder.layers.1.bias"), so a state_dict maps one to one onto a PyTorch model
+built the same way. Two differences from PyTorch, which marks parameters with
+nn.Parameter: a tensor with requires_grad=False is not a parameter (it is
+neither trained nor saved), and a tensor shared by two layers is listed, and
+saved, once, under its first name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from minigrad.engine import Tensor
+
+
+class Module:
+    """Base class of layers and models: set parameters and submodules as
+    attributes in `__init__`, compute in `forward`, call the module to run it.
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         self.scale = Tensor([2.0], requires_grad=True)
+    ...     def forward(self, x):
+    ...         return x * self.scale
+    >>> Affine()(Tensor([3.0])).item(), [name for name, _ in Affine().named_parameters()]
+    (6.0, ['scale'])
+    """
+
+    training = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.__dict__.get("_parameters_named"):
+            self.name_parameters()
+        return self.forward(*args, **kwargs)
+
+    def name_parameters(self) -> None:
+        """Give every unnamed parameter its dotted name (shown in graph pictures).
+        Calling a module does this the first time, so the outermost module names them all.
+
+        >>> from minigrad.nn import Linear, Sequential
+        >>> model = Sequential(Linear(2, 1))
+        >>> model.name_parameters(); model[0].weight.name
+        '0.weight'
+        """
+        for name, p in self.named_parameters():
+            if p.name is None:
+                p.name = name
+        self._parameters_named = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """(name, value) of every attribute, looking into lists, tuples and dicts:
+        items are named name.0, name.1, ... and name.key."""
+        stack = list(reversed(vars(self).items()))
+        while stack:
+            name, value = stack.pop()
+            if isinstance(value, (list, tuple)):
+                stack.extend(reversed([(f"{name}.{i}", item) for i, item in enumerate(value)]))
+            elif isinstance(value, dict):
+                stack.extend(reversed([(f"{name}.{key}", item) for key, item in value.items()]))
+            else:
+                yield name, value
+
+    def named_modules(self) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule once, depth first, with dotted names ("" for self)."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            prefix, module = stack.pop()
+            if id(module) in seen:  # a module reachable twice (shared, or a back-reference)
+                continue
+            seen.add(id(module))
+            yield prefix, module
+            children = [(f"{prefix}.{name}" if prefix else name, value)
+                        for name, value in module._members() if isinstance(value, Module)]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every submodule."""
+        return (module for _, module in self.named_modules())
+
+    def named_parameters(self) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, parameter) pairs; a parameter shared by two layers comes once."""
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            for name, value in module._members():
+                if isinstance(value, Tensor) and value.requires_grad and value.is_leaf and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{prefix}.{name}" if prefix else name), value
+
+    def parameters(self) -> Iterator[Tensor]:
+        """Every parameter (a Tensor attribute that requires grad), for an optimizer."""
+        return (p for _, p in self.named_parameters())
+
+    def zero_grad(self) -> None:
+        """Set every parameter's .grad to None."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        """Put this module and its submodules in training mode (or evaluation mode, mode=False)."""
+        for module in self.modules():
+            module.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Put this module and its submodules in evaluation mode."""
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter's array, by dotted name (what minigrad.save writes)."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> None:
+        """Copy arrays (or Tensors) into the parameters of the same names, in place.
+
+        Every key is checked before anything is copied: a missing or unexpected
+        key (with strict=True) or a shape mismatch raises a ValueError listing
+        them, and leaves the module unchanged.
+
+        >>> from minigrad.nn import Linear
+        >>> layer = Linear(2, 1)
+        >>> layer.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.ones(1)})
+        >>> layer.bias.data.tolist()
+        [1.0]
+        """
+        own = dict(self.named_parameters())
+        values = {name: value.data if isinstance(value, Tensor) else np.asarray(value)
+                  for name, value in state_dict.items()}
+        missing = [name for name in own if name not in values]
+        unexpected = [name for name in values if name not in own]
+        if strict and (missing or unexpected):
+            raise ValueError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        mismatched = [f"{name}: checkpoint {values[name].shape} {values[name].dtype}, model {p.shape} {p.dtype}"
+                      for name, p in own.items() if name in values
+                      and (values[name].shape != p.shape or values[name].dtype.kind not in "biuf")]
+        if mismatched:
+            raise ValueError(f"load_state_dict: shape or dtype mismatch for {'; '.join(mismatched)}")
+        for name, p in own.items():
+            if name in values:
+                p.data[...] = values[name]
+
+    def extra_repr(self) -> str:
+        """The part of repr between the parentheses (override to describe a layer)."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = [(name, value) for name, value in self._members() if isinstance(value, Module)]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"

@@ -52,6 +52,7 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, 
     of their sum), computed for the picture: the same as `.grad` after one
     `root.backward()`, and nothing is written to `.grad`. Tensors with at most
     `max_elements` elements show their numbers, larger ones mean, min and max.
+    `show_grads=False` hides the gradients and the local derivatives.
     Past `max_nodes` tensor and op nodes, the nodes farthest from `root` are
     collapsed into one note that counts them.
 
@@ -67,20 +68,20 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, 
                                       "labelloc": "t"},
                           node_attr={"fontname": "Helvetica", "fontsize": "11"},
                           edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    shown = {id(t) for t in tensors}
+    node_id = {id(t): f"t{i}" for i, t in enumerate(tensors)}  # numbered from the root: the same DOT every run
     for t in tensors:
         kind = "root" if t is root else "parameter" if t.is_leaf and t.requires_grad else \
             "intermediate" if t.requires_grad else "constant"
         label = _tensor_label(t, root, grads.get(t), show_values, max_elements)
-        graph.node(_node_id(t), label, shape="box", style="rounded,filled", fillcolor=COLORS[kind])
+        graph.node(node_id[id(t)], label, shape="box", style="rounded,filled", fillcolor=COLORS[kind])
         if t._op is None:
             continue
-        op_id = _node_id(t._op)
+        op_id = f"op{node_id[id(t)][1:]}"
         graph.node(op_id, type(t._op).__name__, shape="ellipse", style="filled", fillcolor="#fde0c5")
-        graph.edge(op_id, _node_id(t))
-        local = _local_derivatives(t) if scalar_graph else {}
+        graph.edge(op_id, node_id[id(t)])
+        local = _local_derivatives(t) if scalar_graph and show_grads else {}
         for i, parent in enumerate(t._op.inputs):
-            target = _node_id(parent) if id(parent) in shown else "collapsed"
+            target = node_id.get(id(parent), "collapsed")
             graph.edge(target, op_id, label=_edge_label(t, parent, local.get(i)))
     if hidden:
         graph.node("collapsed", f"… {hidden} more nodes, farthest from the root, not shown "
@@ -123,10 +124,6 @@ def _local_derivatives(t: Tensor) -> dict[int, float]:
     return {i: unbroadcast(np.asarray(vjp), parent.shape).item()
             for i, (parent, vjp) in enumerate(zip(t._op.inputs, vjps))
             if vjp is not None and parent.requires_grad}
-
-
-def _node_id(thing: object) -> str:
-    return f"n{id(thing)}"
 
 
 def _tensor_label(t: Tensor, root: Tensor, grad: np.ndarray | None, show_values: bool, max_elements: int) -> str:
@@ -194,10 +191,9 @@ def image_bytes(source: str, format: str) -> bytes:
         if result.returncode == 0:
             return result.stdout
         raise RenderError(f"render: {program} failed: {result.stderr.decode(errors='replace').strip()}")
+    pure_pip = "" if format == "pdf" else " or, for SVG and PNG, pip install graphviz-pure (part of 'minigrad[viz]')"
     raise RenderError(f"render: no installed program makes {format.upper()} from a graph. Install Graphviz "
-                      "(apt install graphviz, brew install graphviz, or https://graphviz.org/download) "
-                      + ("" if format == "pdf" else "or, for SVG and PNG, pip install graphviz-pure "
-                                                    "(part of pip install 'minigrad[viz]')") + ".")
+                      f"(apt install graphviz, brew install graphviz, or https://graphviz.org/download){pure_pip}.")
 
 
 def renderers(format: str) -> list[str]:

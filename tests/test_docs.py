@@ -3,6 +3,7 @@
 An excerpt is a fenced block preceded by `<!-- excerpt: path/to/file.py -->`.
 (The `>>>` examples in docs/ run as doctests: see pyproject's pytest options.)"""
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -22,3 +23,20 @@ def test_the_docs_have_excerpts():
 @pytest.mark.parametrize("page, path, code", excerpts, ids=[f"{p}:{s}#{i}" for i, (p, s, _) in enumerate(excerpts)])
 def test_excerpt_is_verbatim_source(page, path, code):
     assert code in (ROOT / path).read_text(), f"{page} quotes {path}, but the source has changed"
+
+
+def test_committed_figures_are_what_make_figures_draws_today(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    make_figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_figures)
+    written = make_figures.make_figures(tmp_path)
+    for dot in (path for path in written if path.suffix == ".dot"):
+        assert dot.read_text() == (ROOT / "docs" / "figures" / dot.name).read_text(), \
+            f"docs/figures/{dot.name} is stale: run python docs/make_figures.py"
+    assert all((ROOT / "docs" / "figures" / path.name).exists() for path in written)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_image_a_page_shows_exists(page):
+    for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text()):
+        assert (page.parent / image).exists(), f"{page.name} shows {image}, which does not exist"

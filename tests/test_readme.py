@@ -30,8 +30,15 @@ def test_readme_example_prints_what_the_readme_shows():
 
 def test_readme_quickstart_starts_with_the_two_commands():
     block = re.search(r"```bash\n(.*?)```", readme_section("Quickstart"), re.S).group(1).splitlines()
-    assert block[:2] == ['python -m pip install . && python examples/first_gradient.py',
+    assert block[:2] == ['python -m pip install ".[viz]" && minigrad explain',
                          'python -m pip install ".[dev]" && python -m pytest']
+
+
+def test_readme_drawing_example_writes_the_picture(tmp_path, monkeypatch):
+    code = re.search(r"```python\n(.*?)```", readme_section("See the gradient"), re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README drawing example", "exec"), {})
+    assert "<svg" in (tmp_path / "y_graph.svg").read_text()
 
 
 def test_readme_gradcheck_example_runs():

@@ -1,0 +1,183 @@
+"""Why cross-entropy learns where MSE stalls, shown on one sigmoid neuron.
+
+For a = σ(z), z = w·x + b and a target y, the chain rule gives
+    ∂L/∂z = ∂L/∂a · ∂a/∂z,   with ∂a/∂z = σ′(z) = a(1 − a) ≤ ¼.
+Under MSE, L = ½(a − y)², ∂L/∂a = a − y, so ∂L/∂z = (a − y)·a(1 − a): when the
+neuron saturates (a near 0 or 1), σ′ is near 0 and the neuron barely learns,
+however wrong it is. Under cross-entropy, L = −[y ln a + (1 − y) ln(1 − a)],
+∂L/∂a = (a − y) / (a(1 − a)), and the σ′ factor cancels: ∂L/∂z = a − y.
+
+`write_explanation` builds both losses from primitive ops (fused=False),
+draws their graphs side by side with the local derivatives on the edges,
+draws the fused cross-entropy node (where σ′ never appears), and tabulates
+∂L/∂z over z, every number computed by minigrad's own backward.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import minigrad.functional as F
+from minigrad import viz
+from minigrad.engine import Tensor
+
+TABLE_COLUMNS = ("z", "a", "sigma_prime", "dL/dz MSE", "dL/dz CE")
+
+
+@dataclass
+class Neuron:
+    """The tensors of a = σ(w·x + b), named for the pictures."""
+
+    x: Tensor
+    w: Tensor
+    b: Tensor
+    z: Tensor
+    a: Tensor
+
+
+def neuron(x: float, w: float, b: float) -> Neuron:
+    """A fresh sigmoid neuron in float64 (its own tensors, so two pictures never share nodes).
+
+    >>> round(neuron(1.0, 2.0, 2.0).a.item(), 4)
+    0.982
+    """
+    x_, w_, b_ = (Tensor(np.array(v, dtype=np.float64), requires_grad=name != "x", name=name)
+                  for v, name in ((x, "x"), (w, "w"), (b, "b")))
+    z = w_ * x_ + b_
+    z.name = "z"
+    a = z.sigmoid()
+    a.name = "a"
+    return Neuron(x_, w_, b_, z, a)
+
+
+def mse_loss(n: Neuron, y: float) -> Tensor:
+    """L = ½(a − y)², built from primitive ops."""
+    loss = 0.5 * F.mse_loss(n.a, Tensor(np.array(y), name="y"), reduction="sum", fused=False)
+    loss.name = "L"
+    return loss
+
+
+def cross_entropy_loss(n: Neuron, y: float, fused: bool = False) -> Tensor:
+    """L = −[y ln a + (1 − y) ln(1 − a)]: built from primitive ops on a, or
+    (fused) one node on the logit z, whose backward is ∂L/∂z = σ(z) − y."""
+    target = Tensor(np.array(y), name="y")
+    if fused:
+        loss = F.binary_cross_entropy_with_logits(n.z, target, reduction="sum")
+    else:
+        loss = F.binary_cross_entropy(n.a, target, reduction="sum", fused=False)
+    loss.name = "L"
+    return loss
+
+
+def gradient_table(y: float, zs: np.ndarray = np.arange(-6.0, 7.0)) -> list[tuple[float, ...]]:
+    """For each z: a, σ′(z), and ∂L/∂z under MSE and under cross-entropy, each from backward.
+
+    >>> z, a, sigma_prime, mse, ce = gradient_table(y=0.0, zs=np.array([4.0]))[0]
+    >>> round(mse, 4), round(ce, 4), round(ce - a, 12)
+    (0.0173, 0.982, 0.0)
+    """
+    mse = lambda a: 0.5 * F.mse_loss(a, np.array(y), reduction="sum")
+    ce = lambda a: F.binary_cross_entropy(a, np.array(y), reduction="sum")
+    return [(float(z), Tensor(np.array(z)).sigmoid().item(), _dz(z, lambda a: a), _dz(z, mse), _dz(z, ce))
+            for z in zs]
+
+
+def _dz(z: float, function_of_a) -> float:
+    """d f(σ(z)) / dz, by backward."""
+    z_ = Tensor(np.array(z, dtype=np.float64), requires_grad=True)
+    function_of_a(z_.sigmoid()).backward()
+    return z_.grad.item()
+
+
+def table_text(rows: list[tuple[float, ...]]) -> str:
+    """The gradient table, aligned for a terminal."""
+    header = f"{'z':>5} {'a':>9} {'σ′(z)':>9} {'∂L/∂z MSE':>11} {'∂L/∂z CE':>10}"
+    lines = [f"{z:>5.1f} {a:>9.5f} {s:>9.5f} {mse:>11.6f} {ce:>10.5f}" for z, a, s, mse, ce in rows]
+    return "\n".join([header, *lines])
+
+
+def summary(x: float, w: float, b: float, y: float) -> str:
+    """What happens at the given neuron, in numbers from backward."""
+    under_mse, under_ce = neuron(x, w, b), neuron(x, w, b)
+    for n in (under_mse, under_ce):
+        n.z.retain_grad()
+    mse, ce = mse_loss(under_mse, y), cross_entropy_loss(under_ce, y)
+    mse.backward()
+    ce.backward()
+    a, z = under_mse.a.item(), under_mse.z.item()
+    return (f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4f}\n"
+            f"σ′(z) = a(1 − a) = {a * (1 - a):.4f}\n"
+            f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item():.4f}   (loss {mse.item():.4f})\n"
+            f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item():.4f}   (loss {ce.item():.4f})")
+
+
+def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float = 2.0, y: float = 0.0,
+                      format: str = "svg") -> tuple[list[Path], list[str]]:
+    """Write the gradient table (CSV), an HTML page that shows everything together,
+    and the two pictures with their DOT sources. Returns the paths written and
+    the rendering problems (a picture that could not be rendered still has its
+    DOT source)."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = gradient_table(y)
+    table_path = out / "gradient_table.csv"
+    with table_path.open("w", newline="") as file:
+        csv.writer(file).writerows([TABLE_COLUMNS, *rows])
+    page = out / "index.html"
+    page.write_text(_html_page(summary(x, w, b, y), rows, format), encoding="utf-8")
+    written, problems = [table_path, page], []
+    for graph, name in ((side_by_side_graph(x, w, b, y), "mse_vs_ce"), (fused_graph(x, w, b, y), "fused_ce")):
+        try:
+            written.append(viz.render(graph, out / f"{name}.{format}", format=format))
+        except viz.RenderError as error:
+            problems.append(str(error))
+        written.append(out / f"{name}.dot")
+    return written, problems
+
+
+def side_by_side_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
+    """The MSE and the cross-entropy graphs of the same neuron, both built from primitive ops, in one figure."""
+    figure = viz.GradientGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "labelloc": "t",
+                                           "label": "σ′(z) multiplies the gradient under MSE, "
+                                                    "and cancels under cross-entropy"})
+    for name, loss, title in (("cluster_mse", mse_loss(neuron(x, w, b), y), "MSE: L = ½(a − y)²"),
+                              ("cluster_ce", cross_entropy_loss(neuron(x, w, b), y),
+                               "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]")):
+        part = viz.draw_graph(loss, title=title)
+        part.name = name  # a subgraph named cluster_* is drawn in its own box
+        figure.subgraph(part)
+    return figure
+
+
+def fused_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
+    """Cross-entropy as one node on the logit: σ′ never appears."""
+    loss = cross_entropy_loss(neuron(x, w, b), y, fused=True)
+    return viz.draw_graph(loss, title="fused cross-entropy on the logit: ∂L/∂z = σ(z) − y")
+
+
+def _html_page(summary_text: str, rows: list[tuple[float, ...]], format: str) -> str:
+    cells = "".join("<tr>" + "".join(f"<td>{value:.6g}</td>" for value in row) + "</tr>" for row in rows)
+    header = "".join(f"<th>{html.escape(column)}</th>" for column in TABLE_COLUMNS)
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>minigrad explain: MSE versus cross-entropy</title>
+<style>body {{ font-family: sans-serif; margin: 2em; }} img {{ max-width: 100%; }}
+td, th {{ padding: 0 0.8em; text-align: right; }}</style></head>
+<body>
+<h1>Why cross-entropy learns where MSE stalls</h1>
+<pre>{html.escape(summary_text)}</pre>
+<h2>The two graphs, side by side</h2>
+<p>Each edge into an op carries the local derivative ∂out/∂in; each tensor shows ∂L/∂tensor.
+Follow the edge z → Sigmoid: σ′(z) is on both paths, but under cross-entropy ∂L/∂a is
+(a − y)/(a(1 − a)), which cancels it.</p>
+<img src="mse_vs_ce.{format}" alt="MSE and cross-entropy graphs">
+<h2>Cross-entropy as one fused node</h2>
+<img src="fused_ce.{format}" alt="fused cross-entropy graph">
+<h2>∂L/∂z over z</h2>
+<table><tr>{header}</tr>{cells}</table>
+</body></html>
+"""

@@ -1,0 +1,98 @@
+"""minigrad explain: its table equals the closed forms, and the command writes
+every file it promises, from a fresh folder, through the command line."""
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minigrad import cli, explain
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_table_matches_the_closed_forms(y):
+    for z, a, sigma_prime, mse, ce in explain.gradient_table(y):
+        expected_a = 1 / (1 + np.exp(-z))
+        assert a == pytest.approx(expected_a, rel=1e-12)
+        assert sigma_prime == pytest.approx(a * (1 - a), rel=1e-12)
+        assert mse == pytest.approx((a - y) * a * (1 - a), rel=1e-9, abs=1e-15)
+        assert ce == pytest.approx(a - y, rel=1e-9, abs=1e-15)
+
+
+def test_the_mse_column_collapses_at_both_ends_while_ce_stays_the_error():
+    rows = {z: (mse, ce) for z, _, _, mse, ce in explain.gradient_table(y=0.0)}
+    assert abs(rows[6.0][0]) < 0.003 and rows[6.0][1] > 0.99        # confidently wrong: MSE barely moves
+    assert abs(rows[-6.0][0]) < 0.0001 and rows[-6.0][1] < 0.003    # right: both small
+    assert max(abs(mse) for mse, _ in rows.values()) < 0.15         # σ′ ≤ ¼ caps the MSE gradient
+
+
+def test_the_seed_neuron_summary_shows_the_tiny_mse_and_the_full_ce_gradient():
+    text = explain.summary(1.0, 2.0, 2.0, 0.0)
+    assert "a = σ(z) = 0.9820" in text and "= 0.0173" in text and "a − y          = 0.9820" in text
+
+
+def test_the_side_by_side_figure_shows_sigma_prime_on_both_paths():
+    source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source
+    assert source.count("∂a/∂z = 0.01766") == 2
+    assert "∂L/∂z = 0.01735" in source and "∂L/∂z = 0.982" in source          # MSE, then CE
+    assert "∂L/∂a = 0.982" in source and "∂L/∂a = 55.6" in source            # a - y, then (a - y)/(a(1 - a))
+
+
+def test_the_fused_figure_has_no_sigmoid_and_gives_a_minus_y_directly():
+    source = explain.fused_graph(1.0, 2.0, 2.0, 0.0).source
+    assert "Sigmoid" not in source and "BCEWithLogitsLoss" in source
+    assert "∂L/∂z = 0.982" in source
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "minigrad", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_explain_end_to_end_writes_the_promised_files(tmp_path):
+    out = tmp_path / "explained"
+    result = run_cli("explain", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    expected = ["gradient_table.csv", "index.html", "mse_vs_ce.svg", "mse_vs_ce.dot", "fused_ce.svg", "fused_ce.dot"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(expected)
+    assert all(str(out / name) in result.stdout for name in expected)
+    assert "<svg" in (out / "mse_vs_ce.svg").read_text()
+
+
+def test_explain_csv_holds_the_table_for_the_given_target(tmp_path):
+    assert cli.main(["explain", "--target", "1", "--out", str(tmp_path)]) == 0
+    with (tmp_path / "gradient_table.csv").open() as file:
+        header, *rows = list(csv.reader(file))
+    assert header == list(explain.TABLE_COLUMNS) and len(rows) == 13
+    for z, a, sigma_prime, mse, ce in (map(float, row) for row in rows):
+        assert ce == pytest.approx(a - 1) and mse == pytest.approx((a - 1) * a * (1 - a))
+
+
+def test_explain_prints_the_table(tmp_path, capsys):
+    cli.main(["explain", "--out", str(tmp_path)])
+    assert explain.table_text(explain.gradient_table(0.0)) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [["--help"], ["explain", "--help"]])
+def test_every_command_has_help(args):
+    result = run_cli(*args)
+    assert result.returncode == 0 and "usage: minigrad" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["explain", "--target", "2"], "--target must be in [0, 1]"),
+    (["explain", "--x", "one"], "invalid float value"),
+    (["fly"], "invalid choice"),
+])
+def test_bad_arguments_exit_2_with_a_one_line_reason(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_explain_without_any_renderer_still_writes_table_page_and_dot_and_exits_1(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(explain.viz, "renderers", lambda format: [])
+    assert cli.main(["explain", "--out", str(tmp_path)]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fused_ce.dot", "gradient_table.csv", "index.html",
+                                                          "mse_vs_ce.dot"]
+    assert "Install Graphviz" in capsys.readouterr().err

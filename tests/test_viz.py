@@ -1,0 +1,209 @@
+"""Graph pictures: one node per tensor and per op, values and gradients on the
+nodes, local derivatives on the edges of scalar graphs, a node budget, and
+rendering through the pip-installable path when no system Graphviz is there."""
+
+import re
+
+import numpy as np
+import pytest
+
+import minigrad.functional as F
+from minigrad import Tensor, nn, viz
+
+NODE = re.compile(r'^\t(t\d+|op\d+|collapsed) \[label="?(.*?)"? (?:fillcolor|shape)', re.M)
+EDGE = re.compile(r'^\t(\w+) -> (\w+)(?: \[label="?(.*?)"?\])?$', re.M)
+
+
+def scalar(value, name, requires_grad=True):
+    return Tensor(np.array(value, dtype=np.float64), requires_grad=requires_grad, name=name)
+
+
+def named(tensor, name):
+    tensor.name = name
+    return tensor
+
+
+def nodes(graph):
+    return dict(NODE.findall(graph.source))
+
+
+def node_of(graph, name):
+    """The label of the tensor node whose first line is `name`."""
+    return next(label for label in nodes(graph).values() if label.split("\\n")[0] == name)
+
+
+def node_id_of(graph, name):
+    return next(key for key, label in nodes(graph).items() if label.split("\\n")[0] == name)
+
+
+def edge_labels(graph):
+    return [label for _, _, label in EDGE.findall(graph.source) if label]
+
+
+def expression():
+    x, w = scalar(1.5, "x"), scalar(-2.0, "w")
+    y = named(x * w, "y")
+    return x, w, named(y.exp() + x, "out")
+
+
+def test_one_node_per_tensor_and_per_op():
+    x, w, out = expression()
+    labels = list(nodes(viz.draw_graph(out)).values())
+    ops = sorted(label for label in labels if "float64" not in label)
+    assert ops == ["Add", "Exp", "Mul"]
+    assert len(labels) - len(ops) == 5          # x, w, y, exp(y), out
+
+
+def test_tensor_nodes_show_name_shape_dtype_value_and_gradient():
+    x, w, out = expression()
+    label = node_of(viz.draw_graph(out), "w")
+    assert label == f"w\\n() float64\\nvalue -2\\n∂out/∂w = {1.5 * np.exp(-3.0):.4g}"
+
+
+def test_gradients_shown_equal_those_backward_leaves():
+    x, w, out = expression()
+    out.backward()
+    label = node_of(viz.draw_graph(out), "x")
+    assert f"∂out/∂x = {x.grad.item():.4g}" in label
+
+
+def test_drawing_does_not_touch_grad():
+    x, w, out = expression()
+    viz.draw_graph(out)
+    assert x.grad is None and w.grad is None
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda x: x.sigmoid(), lambda v: (1 / (1 + np.exp(-v))) * (1 - 1 / (1 + np.exp(-v)))),
+    (lambda x: x.log(), lambda v: 1 / v),
+    (lambda x: x ** 3, lambda v: 3 * v ** 2),
+    (lambda x: x.tanh(), lambda v: 1 - np.tanh(v) ** 2),
+    (lambda x: 2.0 / x, lambda v: -2.0 / v ** 2),
+], ids=["sigmoid", "log", "pow", "tanh", "rdiv"])
+def test_scalar_graph_edges_carry_the_local_derivative(make, expected):
+    x = scalar(0.7, "x")
+    out = named(make(x), "f")
+    assert edge_labels(viz.draw_graph(out)) == [f"∂f/∂x = {expected(0.7):.4g}"]
+
+
+def test_edge_labels_multiply_to_the_gradient_along_a_path():
+    x, w = scalar(1.5, "x"), scalar(-2.0, "w")
+    y = named(x * w, "y")
+    e = named(y.exp(), "e")
+    out = named(e + x, "out")
+    graph = viz.draw_graph(out)
+    label_of = {(tail, head): label for tail, head, label in EDGE.findall(graph.source)}
+    path = ["w", "y", "e"]                           # w -> Mul -> y -> Exp -> e -> Add -> out
+    labels = [label_of[node_id_of(graph, name), _op_into(graph, name, next_name)]
+              for name, next_name in zip(path, ["y", "e", "out"])]
+    product = np.prod([float(label.split("= ")[-1]) for label in labels])
+    shown_gradient = float(node_of(graph, "w").split("∂out/∂w = ")[1])
+    assert product == pytest.approx(shown_gradient, rel=1e-3)
+    assert shown_gradient == pytest.approx(1.5 * np.exp(-3.0), rel=1e-3)
+
+
+def _op_into(graph, input_name, output_name):
+    """The op node between two named tensors: the one that feeds `output_name`."""
+    edges = EDGE.findall(graph.source)
+    feeding = {tail for tail, head, _ in edges if head == node_id_of(graph, output_name)}
+    return next(head for tail, head, _ in edges if tail == node_id_of(graph, input_name) and head in feeding)
+
+
+def test_non_scalar_graphs_have_no_edge_labels():
+    a = Tensor(np.ones((2, 2)), requires_grad=True)
+    assert edge_labels(viz.draw_graph((a * a).sum())) == []
+
+
+def test_large_tensors_show_mean_min_max_and_small_ones_their_numbers():
+    big = Tensor(np.arange(10.0), requires_grad=True, name="big")
+    small = Tensor(np.array([1.0, 2.0]), requires_grad=True, name="small")
+    graph = viz.draw_graph((big.sum() + small).sum())
+    assert "value mean 4.5, min 0, max 9" in node_of(graph, "big")
+    assert "value [1., 2.]" in node_of(graph, "small")
+
+
+@pytest.mark.parametrize("option, hidden", [("show_values", "value"), ("show_grads", "∂out/∂")])
+def test_values_and_gradients_can_be_hidden(option, hidden):
+    x, w, out = expression()
+    assert hidden not in viz.draw_graph(out, **{option: False}).source
+
+
+def test_max_nodes_collapses_the_far_end_into_a_note_that_counts_it():
+    x = scalar(0.1, "x")
+    y = x
+    for _ in range(50):
+        y = y.tanh()                               # 50 ops, 51 tensors: 101 nodes
+    labels = nodes(viz.draw_graph(y, max_nodes=20))
+    assert len(labels) == 21
+    assert labels["collapsed"] == "… 81 more nodes, farthest from the root, not shown (max_nodes=20)"
+
+
+def test_a_deep_graph_is_drawn_without_recursion():
+    x = scalar(0.1, "x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0
+    assert "collapsed" in viz.draw_graph(y).source
+
+
+def test_module_parameters_appear_under_their_dotted_names():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    loss = F.mse_loss(model(Tensor(np.ones((4, 2), dtype=np.float32))), np.zeros((4, 1), dtype=np.float32))
+    labels = "".join(nodes(viz.draw_graph(loss)).values())
+    assert all(f"{name}\\n" in labels for name in ("0.weight", "0.bias", "2.weight", "2.bias"))
+
+
+# ---------------------------------------------------------------- rendering --
+
+@pytest.fixture
+def no_system_graphviz(monkeypatch):
+    real_which = viz.shutil.which
+    monkeypatch.setattr(viz.shutil, "which", lambda name: None if name == "dot" else real_which(name))
+
+
+@pytest.fixture
+def no_graphviz_at_all(monkeypatch):
+    monkeypatch.setattr(viz, "renderers", lambda format: [])
+
+
+def test_svg_renders_without_system_graphviz(tmp_path, no_system_graphviz):
+    path = viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph.svg")
+    assert path == tmp_path / "graph.svg" and "<svg" in path.read_text()
+    assert "Exp" in path.read_text()
+
+
+def test_png_renders_without_system_graphviz(tmp_path, no_system_graphviz):
+    path = viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph", format="png")
+    assert path.suffix == ".png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_dot_source_is_written_beside_the_picture(tmp_path, no_system_graphviz):
+    graph = viz.draw_graph(expression()[2])
+    viz.render(graph, tmp_path / "graph.svg")
+    assert (tmp_path / "graph.dot").read_text() == graph.source
+
+
+def test_with_nothing_to_render_the_error_says_what_to_install_and_the_dot_is_kept(tmp_path, no_graphviz_at_all):
+    with pytest.raises(viz.RenderError, match=r"Install Graphviz .*pip install graphviz-pure.*The DOT source is in"):
+        viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph.svg")
+    assert (tmp_path / "graph.dot").exists()
+
+
+def test_pdf_without_system_graphviz_is_refused_with_what_to_install(tmp_path, no_system_graphviz):
+    with pytest.raises(viz.RenderError, match="no installed program makes PDF"):
+        viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph.pdf", format="pdf")
+
+
+def test_a_path_with_another_suffix_is_refused(tmp_path):
+    with pytest.raises(ValueError, match=r"does not end in .svg; pass format='png'"):
+        viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph.png")
+
+
+def test_a_renderer_failure_is_reported_with_its_message(monkeypatch, no_system_graphviz):
+    with pytest.raises(viz.RenderError, match="failed"):
+        viz.image_bytes("digraph { this is not dot", "svg")
+
+
+def test_jupyter_gets_an_inline_svg_without_system_graphviz(no_system_graphviz):
+    bundle = viz.draw_graph(expression()[2])._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]

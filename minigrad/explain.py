@@ -102,42 +102,56 @@ def table_text(rows: list[tuple[float, ...]]) -> str:
 
 
 def summary(x: float, w: float, b: float, y: float) -> str:
-    """What happens at the given neuron, in numbers from backward."""
+    """What happens at the given neuron, in numbers from backward. The
+    cross-entropy line uses the fused loss on z, exact even where a rounds to
+    exactly 0 or 1 (there the expanded form's log clamp stops the gradient).
+
+    >>> print(summary(1, 2, 2, 0).splitlines()[-1])
+    CE:  ∂L/∂z = a − y          = 0.9820   (loss 4.0181)
+    """
     under_mse, under_ce = neuron(x, w, b), neuron(x, w, b)
     for n in (under_mse, under_ce):
         n.z.retain_grad()
-    mse, ce = mse_loss(under_mse, y), cross_entropy_loss(under_ce, y)
+    mse, ce = mse_loss(under_mse, y), cross_entropy_loss(under_ce, y, fused=True)
     mse.backward()
     ce.backward()
     a, z = under_mse.a.item(), under_mse.z.item()
-    return (f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4f}\n"
-            f"σ′(z) = a(1 − a) = {a * (1 - a):.4f}\n"
-            f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item():.4f}   (loss {mse.item():.4f})\n"
-            f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item():.4f}   (loss {ce.item():.4f})")
+    lines = [f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4f}",
+             f"σ′(z) = a(1 − a) = {a * (1 - a) + 0:.4f}",
+             f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item() + 0:.4f}   (loss {mse.item():.4f})",
+             f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item() + 0:.4f}   (loss {ce.item():.4f})"]
+    if a in (0.0, 1.0):
+        lines.append(f"(a rounds to exactly {a:g} in float64: in the pictures the expanded cross-entropy's "
+                     "clamped log stops the gradient; the fused loss on z, above, does not)")
+    return "\n".join(lines)
 
 
 def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float = 2.0, y: float = 0.0,
                       format: str = "svg") -> tuple[list[Path], list[str]]:
-    """Write the gradient table (CSV), an HTML page that shows everything together,
-    and the two pictures with their DOT sources. Returns the paths written and
-    the rendering problems (a picture that could not be rendered still has its
-    DOT source)."""
+    """Write the two pictures (each with its DOT source), the gradient table
+    (CSV) and an HTML page that shows them together. Returns the paths written
+    and the rendering problems: a picture that could not be rendered still
+    has its DOT source, and the page says so."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    pictures: dict[str, Path | None] = {}
+    problems = []
+    for graph, name in ((side_by_side_graph(x, w, b, y), "mse_vs_ce"), (fused_graph(x, w, b, y), "fused_ce")):
+        try:
+            pictures[name] = viz.render(graph, out / f"{name}.{format}", format=format)
+            written.append(pictures[name])
+        except viz.RenderError as error:
+            pictures[name] = None
+            problems.append(str(error))
+        written.append(out / f"{name}.dot")
     rows = gradient_table(y)
     table_path = out / "gradient_table.csv"
     with table_path.open("w", newline="") as file:
         csv.writer(file).writerows([TABLE_COLUMNS, *rows])
     page = out / "index.html"
-    page.write_text(_html_page(summary(x, w, b, y), rows, format), encoding="utf-8")
-    written, problems = [table_path, page], []
-    for graph, name in ((side_by_side_graph(x, w, b, y), "mse_vs_ce"), (fused_graph(x, w, b, y), "fused_ce")):
-        try:
-            written.append(viz.render(graph, out / f"{name}.{format}", format=format))
-        except viz.RenderError as error:
-            problems.append(str(error))
-        written.append(out / f"{name}.dot")
-    return written, problems
+    page.write_text(_html_page(summary(x, w, b, y), rows, pictures), encoding="utf-8")
+    return [*written, table_path, page], problems
 
 
 def side_by_side_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
@@ -145,11 +159,11 @@ def side_by_side_graph(x: float, w: float, b: float, y: float) -> viz.GradientGr
     figure = viz.GradientGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "labelloc": "t",
                                            "label": "σ′(z) multiplies the gradient under MSE, "
                                                     "and cancels under cross-entropy"})
-    for name, loss, title in (("cluster_mse", mse_loss(neuron(x, w, b), y), "MSE: L = ½(a − y)²"),
-                              ("cluster_ce", cross_entropy_loss(neuron(x, w, b), y),
-                               "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]")):
-        part = viz.draw_graph(loss, title=title)
-        part.name = name  # a subgraph named cluster_* is drawn in its own box
+    for prefix, loss, title in (("ce_", cross_entropy_loss(neuron(x, w, b), y),  # dot stacks the last one on top
+                                 "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]"),
+                                ("mse_", mse_loss(neuron(x, w, b), y), "MSE: L = ½(a − y)²")):
+        part = viz.draw_graph(loss, title=title, id_prefix=prefix)
+        part.name = f"cluster_{prefix}"  # a subgraph named cluster_* is drawn in its own box
         figure.subgraph(part)
     return figure
 
@@ -160,24 +174,33 @@ def fused_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
     return viz.draw_graph(loss, title="fused cross-entropy on the logit: ∂L/∂z = σ(z) − y")
 
 
-def _html_page(summary_text: str, rows: list[tuple[float, ...]], format: str) -> str:
+def _html_page(summary_text: str, rows: list[tuple[float, ...]], pictures: dict[str, Path | None]) -> str:
     cells = "".join("<tr>" + "".join(f"<td>{value:.6g}</td>" for value in row) + "</tr>" for row in rows)
     header = "".join(f"<th>{html.escape(column)}</th>" for column in TABLE_COLUMNS)
+    shown = {name: _html_picture(name, path) for name, path in pictures.items()}
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>minigrad explain: MSE versus cross-entropy</title>
-<style>body {{ font-family: sans-serif; margin: 2em; }} img {{ max-width: 100%; }}
+<style>body {{ font-family: sans-serif; margin: 2em; }} img, object {{ max-width: 100%; }}
 td, th {{ padding: 0 0.8em; text-align: right; }}</style></head>
 <body>
 <h1>Why cross-entropy learns where MSE stalls</h1>
 <pre>{html.escape(summary_text)}</pre>
 <h2>The two graphs, side by side</h2>
-<p>Each edge into an op carries the local derivative ∂out/∂in; each tensor shows ∂L/∂tensor.
+<p>Each edge into an op carries the op's local derivative; each tensor shows ∂L/∂tensor.
 Follow the edge z → Sigmoid: σ′(z) is on both paths, but under cross-entropy ∂L/∂a is
-(a − y)/(a(1 − a)), which cancels it.</p>
-<img src="mse_vs_ce.{format}" alt="MSE and cross-entropy graphs">
+(a − y)/(a(1 − a)), which cancels it. (The Clip nodes keep log away from 0.)</p>
+{shown["mse_vs_ce"]}
 <h2>Cross-entropy as one fused node</h2>
-<img src="fused_ce.{format}" alt="fused cross-entropy graph">
+{shown["fused_ce"]}
 <h2>∂L/∂z over z</h2>
 <table><tr>{header}</tr>{cells}</table>
 </body></html>
 """
+
+
+def _html_picture(name: str, path: Path | None) -> str:
+    if path is None:
+        return f'<p>(This picture could not be rendered; its DOT source is <a href="{name}.dot">{name}.dot</a>.)</p>'
+    if path.suffix == ".pdf":
+        return f'<object data="{path.name}" type="application/pdf" width="100%" height="600"></object>'
+    return f'<img src="{path.name}" alt="{name}">'

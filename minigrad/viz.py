@@ -36,39 +36,51 @@ class RenderError(RuntimeError):
 
 
 class GradientGraph(graphviz.Digraph):
-    """A graphviz.Digraph that Jupyter shows inline even without a system Graphviz."""
+    """A graphviz.Digraph that Jupyter shows inline even without a system Graphviz.
+    (Its own .render() and .pipe() are graphviz's and need the system `dot`;
+    `minigrad.viz.render` also works with graphviz-pure.)"""
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
-        return {"image/svg+xml": image_bytes(self.source, "svg").decode()}
+        try:
+            return {"image/svg+xml": image_bytes(self.source, "svg").decode()}
+        except RenderError as error:
+            return {"text/plain": f"{error}\n\n{self.source}"}
 
 
 # ------------------------------------------------------------------ drawing --
 
 def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, max_nodes: int = 300,
-               max_elements: int = 4, title: str | None = None) -> GradientGraph:
+               max_elements: int = 4, title: str | None = None, id_prefix: str = "") -> GradientGraph:
     """The graph that computed `root`, as a graphviz.Digraph.
 
-    Gradients shown are d(root)/d(tensor) (for a root with several elements,
-    of their sum), computed for the picture: the same as `.grad` after one
-    `root.backward()`, and nothing is written to `.grad`. Tensors with at most
-    `max_elements` elements show their numbers, larger ones mean, min and max.
-    `show_grads=False` hides the gradients and the local derivatives.
-    Past `max_nodes` tensor and op nodes, the nodes farthest from `root` are
-    collapsed into one note that counts them.
+    Each tensor shows d(root)/d(tensor) (for a root with several elements, of
+    their sum), computed for the picture: the same as `.grad` after one
+    `root.backward()`, and nothing is written to `.grad`. In a graph of
+    one-element tensors each edge into an op is labelled with the op's local
+    derivative; along a path they multiply to the gradient. Tensors with at
+    most `max_elements` elements show their numbers, larger ones mean, min and
+    max. `show_grads=False` hides gradients and local derivatives. Past
+    `max_nodes` tensor and op nodes, the nodes farthest from `root` are
+    collapsed into one note that counts them. `id_prefix` keeps the node names
+    of two graphs apart when both go into one figure.
 
     >>> x = Tensor(np.array(2.0), requires_grad=True, name="x")
-    >>> y = x * x; y.name = "y"
-    >>> "∂y/∂x = 4" in draw_graph(y).source
+    >>> y = x * 3; y.name = "y"
+    >>> source = draw_graph(y).source
+    >>> "local ∂y/∂x = 3" in source     # on the edge x -> Mul
     True
     """
+    if max_nodes < 1:
+        raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
     tensors, hidden = _nearest_tensors(root, max_nodes)
     grads = _gradients(root) if show_grads else {}
     scalar_graph = all(t.size == 1 for t in tensors)
-    graph = GradientGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": title or "",
+    graph = GradientGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": _text(title or ""),
                                       "labelloc": "t"},
                           node_attr={"fontname": "Helvetica", "fontsize": "11"},
                           edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    node_id = {id(t): f"t{i}" for i, t in enumerate(tensors)}  # numbered from the root: the same DOT every run
+    node_id = {id(t): f"{id_prefix}t{i}" for i, t in enumerate(tensors)}  # numbered from the root: stable DOT
+    collapsed = f"{id_prefix}collapsed"
     for t in tensors:
         kind = "root" if t is root else "parameter" if t.is_leaf and t.requires_grad else \
             "intermediate" if t.requires_grad else "constant"
@@ -76,34 +88,33 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, 
         graph.node(node_id[id(t)], label, shape="box", style="rounded,filled", fillcolor=COLORS[kind])
         if t._op is None:
             continue
-        op_id = f"op{node_id[id(t)][1:]}"
+        op_id = f"{id_prefix}op{node_id[id(t)][len(id_prefix) + 1:]}"
         graph.node(op_id, type(t._op).__name__, shape="ellipse", style="filled", fillcolor="#fde0c5")
         graph.edge(op_id, node_id[id(t)])
         local = _local_derivatives(t) if scalar_graph and show_grads else {}
         for i, parent in enumerate(t._op.inputs):
-            target = node_id.get(id(parent), "collapsed")
-            graph.edge(target, op_id, label=_edge_label(t, parent, local.get(i)))
+            graph.edge(node_id.get(id(parent), collapsed), op_id, label=_edge_label(t, parent, local.get(i)))
     if hidden:
-        graph.node("collapsed", f"… {hidden} more nodes, farthest from the root, not shown "
-                                f"(max_nodes={max_nodes})", shape="note", style="filled", fillcolor="#eeeeee")
+        graph.node(collapsed, f"… {hidden} more nodes, farthest from the root, not shown "
+                              f"(max_nodes={max_nodes})", shape="note", style="filled", fillcolor="#eeeeee")
     return graph
 
 
 def _nearest_tensors(root: Tensor, max_nodes: int) -> tuple[list[Tensor], int]:
-    """Tensors of the graph in breadth-first order from the root, within the node
-    budget (a tensor and the op that made it count as two), and how many nodes
-    did not fit. Iterative, like topological_order, so deep graphs are fine."""
+    """The tensors nearest the root, breadth first, within the node budget (a
+    tensor and the op that made it count as two; the root is always drawn),
+    and how many nodes lie beyond. Iterative, so deep graphs are fine."""
     kept: list[Tensor] = []
     seen = {id(root)}
     queue, budget, hidden = deque([root]), max_nodes, 0
     while queue:
         t = queue.popleft()
         cost = 1 if t._op is None else 2
-        if cost > budget:
-            hidden += cost
-        else:
+        if t is root or (not hidden and cost <= budget):
             budget -= cost
             kept.append(t)
+        else:
+            hidden += cost  # past the first node that does not fit, nothing more is drawn
         for parent in () if t._op is None else t._op.inputs:
             if id(parent) not in seen:
                 seen.add(id(parent))
@@ -126,23 +137,29 @@ def _local_derivatives(t: Tensor) -> dict[int, float]:
             if vjp is not None and parent.requires_grad}
 
 
+def _text(text: str) -> str:
+    """`text` safe inside a DOT label: backslashes and newlines are DOT escapes."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
 def _tensor_label(t: Tensor, root: Tensor, grad: np.ndarray | None, show_values: bool, max_elements: int) -> str:
-    lines = [t.name] if t.name else []
+    lines = [_text(t.name)] if t.name else []
     lines.append(f"{t.shape} {t.dtype}")
     if show_values:
         lines.append(f"value {_numbers(t.data, max_elements)}")
     if grad is not None:
-        of = f"∂{root.name}/∂{t.name}" if root.name and t.name else "grad"
+        of = f"∂{_text(root.name)}/∂{_text(t.name) if t.name else '·'}" if root.name else "grad"
         lines.append(f"{of} = {_numbers(grad, max_elements)}")
     return "\\n".join(lines)
 
 
 def _edge_label(out: Tensor, parent: Tensor, derivative: float | None) -> str | None:
+    """The local derivative d(out)/d(parent) of one op, marked "local" to tell it from a gradient."""
     if derivative is None:
         return None
     if out.name and parent.name:
-        return f"∂{out.name}/∂{parent.name} = {derivative + 0:.4g}"
-    return f"{derivative + 0:.4g}"
+        return f"local ∂{_text(out.name)}/∂{_text(parent.name)} = {derivative + 0:.4g}"
+    return f"local {derivative + 0:.4g}"
 
 
 def _numbers(array: np.ndarray, max_elements: int) -> str:
@@ -157,10 +174,15 @@ def _numbers(array: np.ndarray, max_elements: int) -> str:
 
 # ---------------------------------------------------------------- rendering --
 
+FORMATS = ("svg", "png", "pdf", "jpeg")  # what `dot` makes; graphviz-pure makes all but PDF
+PURE_PIP_FORMATS = ("svg", "png", "jpeg")
+
+
 def render(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str = "svg") -> Path:
-    """Write the picture of `graph` to `path` (".svg" etc. is added if missing)
-    and return its path. The DOT source is always written beside it first
-    (".dot"), so it survives when no program can render the format.
+    """Write the picture of `graph` to `path` and return its path; ".svg" (or
+    the format's suffix) is added unless the path already ends in it. The DOT
+    source is always written beside it first (".dot"), so it survives when no
+    program can render the format.
 
     >>> import tempfile
     >>> x = Tensor(np.array(2.0), requires_grad=True, name="x")
@@ -168,12 +190,12 @@ def render(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str = 
     ...     render(draw_graph((x * x).exp()), Path(folder) / "graph").name
     'graph.svg'
     """
+    format = format.lower()
+    if format not in FORMATS:
+        raise ValueError(f"render: unknown format {format!r}; expected one of {', '.join(FORMATS)}")
     path = Path(path)
-    if not path.suffix:
-        path = path.with_suffix(f".{format}")
-    elif path.suffix != f".{format}":
-        raise ValueError(f"render: path {str(path)!r} does not end in .{format}; "
-                         f"pass format={path.suffix[1:]!r} or change the name")
+    if path.suffix.lower() != f".{format}":
+        path = path.with_name(f"{path.name}.{format}")
     path.parent.mkdir(parents=True, exist_ok=True)
     dot_path = path.with_suffix(".dot")
     dot_path.write_text(graph.source, encoding="utf-8")
@@ -191,7 +213,8 @@ def image_bytes(source: str, format: str) -> bytes:
         if result.returncode == 0:
             return result.stdout
         raise RenderError(f"render: {program} failed: {result.stderr.decode(errors='replace').strip()}")
-    pure_pip = "" if format == "pdf" else " or, for SVG and PNG, pip install graphviz-pure (part of 'minigrad[viz]')"
+    pure_pip = " or, for SVG and PNG, pip install graphviz-pure (part of 'minigrad[viz]')" \
+        if format in PURE_PIP_FORMATS else ""
     raise RenderError(f"render: no installed program makes {format.upper()} from a graph. Install Graphviz "
                       f"(apt install graphviz, brew install graphviz, or https://graphviz.org/download){pure_pip}.")
 
@@ -199,7 +222,7 @@ def image_bytes(source: str, format: str) -> bytes:
 def renderers(format: str) -> list[str]:
     """The programs that can render `format`, best first."""
     found = [shutil.which("dot")]
-    if format in ("svg", "png", "jpeg", "jpg"):
+    if format in PURE_PIP_FORMATS:
         found.append(_find_program("graphviz-pure"))
     return [program for program in found if program]
 

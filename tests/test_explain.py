@@ -2,13 +2,14 @@
 every file it promises, from a fresh folder, through the command line."""
 
 import csv
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from minigrad import cli, explain
+from minigrad import cli, explain, viz
 
 
 @pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
@@ -28,16 +29,27 @@ def test_the_mse_column_collapses_at_both_ends_while_ce_stays_the_error():
     assert max(abs(mse) for mse, _ in rows.values()) < 0.15         # σ′ ≤ ¼ caps the MSE gradient
 
 
+def test_a_neuron_saturated_to_exactly_1_still_gets_its_ce_gradient_and_a_note():
+    text = explain.summary(1.0, 40.0, 2.0, 0.0)
+    assert "a − y          = 1.0000" in text and "a rounds to exactly 1" in text and "-0.0000" not in text
+
+
 def test_the_seed_neuron_summary_shows_the_tiny_mse_and_the_full_ce_gradient():
     text = explain.summary(1.0, 2.0, 2.0, 0.0)
     assert "a = σ(z) = 0.9820" in text and "= 0.0173" in text and "a − y          = 0.9820" in text
 
 
-def test_the_side_by_side_figure_shows_sigma_prime_on_both_paths():
-    source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source
-    assert source.count("∂a/∂z = 0.01766") == 2
-    assert "∂L/∂z = 0.01735" in source and "∂L/∂z = 0.982" in source          # MSE, then CE
-    assert "∂L/∂a = 0.982" in source and "∂L/∂a = 55.6" in source            # a - y, then (a - y)/(a(1 - a))
+def test_the_side_by_side_figure_shows_sigma_prime_on_both_paths(tmp_path):
+    figure = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0)
+    shown = viz.render(figure, tmp_path / "figure.svg").read_text()   # what the reader sees, after layout
+    assert shown.count("local ∂a/∂z = 0.01766") == 2 and shown.count(">Sigmoid<") == 2
+    assert "∂L/∂z = 0.01735" in shown and "∂L/∂z = 0.982" in shown           # MSE, and CE
+    assert "∂L/∂a = 0.982" in shown and "∂L/∂a = 55.6" in shown             # a - y, and (a - y)/(a(1 - a))
+
+
+def test_the_two_graphs_of_the_figure_share_no_node():
+    names = re.findall(r"^\s+(\w+) \[label", explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source, re.M)
+    assert len(names) == len(set(names)) and {n.split("_")[0] for n in names} == {"mse", "ce"}
 
 
 def test_the_fused_figure_has_no_sigmoid_and_gives_a_minus_y_directly():
@@ -82,12 +94,20 @@ def test_every_command_has_help(args):
 
 @pytest.mark.parametrize("args, message", [
     (["explain", "--target", "2"], "--target must be in [0, 1]"),
-    (["explain", "--x", "one"], "invalid float value"),
+    (["explain", "--x", "one"], "invalid finite_float value"),
+    (["explain", "--w", "nan"], "expected a finite number, got 'nan'"),
     (["fly"], "invalid choice"),
 ])
 def test_bad_arguments_exit_2_with_a_one_line_reason(args, message):
     result = run_cli(*args)
     assert result.returncode == 2 and message in result.stderr
+
+
+def test_an_out_path_that_is_a_file_is_refused_before_anything_is_printed(tmp_path):
+    (tmp_path / "taken").write_text("keep me")
+    result = run_cli("explain", "--out", str(tmp_path / "taken"))
+    assert result.returncode == 2 and "is a file; expected a folder" in result.stderr and result.stdout == ""
+    assert (tmp_path / "taken").read_text() == "keep me"
 
 
 def test_explain_without_any_renderer_still_writes_table_page_and_dot_and_exits_1(tmp_path, monkeypatch, capsys):
@@ -96,3 +116,4 @@ def test_explain_without_any_renderer_still_writes_table_page_and_dot_and_exits_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fused_ce.dot", "gradient_table.csv", "index.html",
                                                           "mse_vs_ce.dot"]
     assert "Install Graphviz" in capsys.readouterr().err
+    assert 'its DOT source is <a href="mse_vs_ce.dot">' in (tmp_path / "index.html").read_text()

@@ -10,7 +10,7 @@ import pytest
 import minigrad.functional as F
 from minigrad import Tensor, nn, viz
 
-NODE = re.compile(r'^\t(t\d+|op\d+|collapsed) \[label="?(.*?)"? (?:fillcolor|shape)', re.M)
+NODE = re.compile(r'^\t(\w*?(?:t\d+|op\d+|collapsed)) \[label="?(.*?)"? (?:fillcolor|shape)', re.M)
 EDGE = re.compile(r'^\t(\w+) -> (\w+)(?: \[label="?(.*?)"?\])?$', re.M)
 
 
@@ -83,7 +83,25 @@ def test_drawing_does_not_touch_grad():
 def test_scalar_graph_edges_carry_the_local_derivative(make, expected):
     x = scalar(0.7, "x")
     out = named(make(x), "f")
-    assert edge_labels(viz.draw_graph(out)) == [f"∂f/∂x = {expected(0.7):.4g}"]
+    assert edge_labels(viz.draw_graph(out)) == [f"local ∂f/∂x = {expected(0.7):.4g}"]
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda a, b: a - b, ["local ∂f/∂a = 1", "local ∂f/∂b = -1"]),
+    (lambda a, b: a / b, [f"local ∂f/∂a = {1 / 4:.4g}", f"local ∂f/∂b = {-3 / 16:.4g}"]),
+    (lambda a, b: a ** b, [f"local ∂f/∂a = {4 * 3 ** 3:.4g}", f"local ∂f/∂b = {3 ** 4 * np.log(3):.4g}"]),
+], ids=["sub", "div", "pow"])
+def test_two_input_ops_label_each_input_with_its_own_derivative(make, expected):
+    a, b = scalar(3.0, "a"), scalar(4.0, "b")
+    out = named(make(a, b), "f")
+    assert edge_labels(viz.draw_graph(out)) == expected
+
+
+def test_an_input_used_twice_gets_two_local_edges_and_the_summed_gradient():
+    x = scalar(2.0, "x")
+    graph = viz.draw_graph(named(x * x, "y"))
+    assert edge_labels(graph) == ["local ∂y/∂x = 2", "local ∂y/∂x = 2"]
+    assert "∂y/∂x = 4" in node_of(graph, "x")
 
 
 def test_edge_labels_multiply_to_the_gradient_along_a_path():
@@ -136,6 +154,32 @@ def test_max_nodes_collapses_the_far_end_into_a_note_that_counts_it():
     labels = nodes(viz.draw_graph(y, max_nodes=20))
     assert len(labels) == 21
     assert labels["collapsed"] == "… 81 more nodes, farthest from the root, not shown (max_nodes=20)"
+
+
+def test_the_root_is_always_drawn_and_nothing_past_the_first_node_that_does_not_fit():
+    w = scalar(0.5, "w")
+    q = named((w * w).exp(), "q")
+    labels = nodes(viz.draw_graph(q, max_nodes=1))
+    assert sorted(labels) == ["collapsed", "op0", "t0"] and labels["t0"].startswith("q\\n")
+
+
+def test_max_nodes_below_one_is_refused():
+    with pytest.raises(ValueError, match="max_nodes must be at least 1, got 0"):
+        viz.draw_graph(scalar(1.0, "x"), max_nodes=0)
+
+
+def test_two_graphs_with_different_prefixes_share_no_node_names():
+    first, second = viz.draw_graph(expression()[2], id_prefix="a_"), viz.draw_graph(expression()[2], id_prefix="b_")
+    assert not set(nodes(first)) & set(nodes(second))
+
+
+@pytest.mark.parametrize("name", ['say "hi"', "back\\slash", "two\nlines", "<b>", "\\N"])
+def test_names_are_shown_literally(name, tmp_path):
+    x = Tensor(np.array(1.0), requires_grad=True, name=name)
+    path = viz.render(viz.draw_graph((x * 2).exp()), tmp_path / "graph.svg")
+    shown = path.read_text()
+    expected = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    assert all(part in shown for part in expected.split("\n"))
 
 
 def test_a_deep_graph_is_drawn_without_recursion():
@@ -194,9 +238,16 @@ def test_pdf_without_system_graphviz_is_refused_with_what_to_install(tmp_path, n
         viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph.pdf", format="pdf")
 
 
-def test_a_path_with_another_suffix_is_refused(tmp_path):
-    with pytest.raises(ValueError, match=r"does not end in .svg; pass format='png'"):
-        viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph.png")
+@pytest.mark.parametrize("name, format, written", [
+    ("model.v1", "svg", "model.v1.svg"), ("G.SVG", "svg", "G.SVG"), ("graph", "PNG", "graph.png"),
+])
+def test_the_format_suffix_is_added_unless_the_path_ends_in_it(tmp_path, name, format, written):
+    assert viz.render(viz.draw_graph(expression()[2]), tmp_path / name, format=format).name == written
+
+
+def test_an_unknown_format_is_refused_by_name(tmp_path):
+    with pytest.raises(ValueError, match="unknown format 'gif'; expected one of svg, png, pdf, jpeg"):
+        viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph", format="gif")
 
 
 def test_a_renderer_failure_is_reported_with_its_message(monkeypatch, no_system_graphviz):
@@ -207,3 +258,8 @@ def test_a_renderer_failure_is_reported_with_its_message(monkeypatch, no_system_
 def test_jupyter_gets_an_inline_svg_without_system_graphviz(no_system_graphviz):
     bundle = viz.draw_graph(expression()[2])._repr_mimebundle_()
     assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_jupyter_shows_the_reason_and_the_source_when_nothing_can_render(no_graphviz_at_all):
+    bundle = viz.draw_graph(expression()[2])._repr_mimebundle_()
+    assert "Install Graphviz" in bundle["text/plain"] and "digraph" in bundle["text/plain"]

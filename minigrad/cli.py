@@ -1,5 +1,7 @@
 """The `minigrad` command. `minigrad explain` draws and tabulates why
-cross-entropy learns where MSE stalls; each subcommand has --help."""
+cross-entropy learns where MSE stalls; `minigrad train` trains a classifier on
+a toy dataset and saves its curves, pictures and checkpoint. Each subcommand
+has --help."""
 
 from __future__ import annotations
 
@@ -8,6 +10,9 @@ import math
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable
+
+DATASETS = ("moons", "circles", "spirals", "blobs", "xor", "digits")
 
 
 def finite_float(text: str) -> float:
@@ -15,6 +20,25 @@ def finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def layer_widths(text: str) -> tuple[int, ...]:
+    """An argparse type: hidden layer widths such as "64,64"."""
+    try:
+        widths = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        widths = ()
+    if not widths or min(widths) < 1:
+        raise argparse.ArgumentTypeError(f"expected comma-separated positive integers like 64,64, got {text!r}")
+    return widths
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
     return value
 
 
@@ -37,25 +61,56 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=("svg", "png", "pdf"), default="svg",
                          help="picture format (default svg; pdf needs the system Graphviz)")
     explain.set_defaults(run=run_explain)
+
+    from minigrad.training import RECOMMENDED, TrainConfig  # the defaults live with the training code
+    defaults, digits = TrainConfig(), RECOMMENDED["digits"]
+    train = commands.add_parser(
+        "train", help="train an MLP classifier on a toy dataset and save curves, pictures and the checkpoint",
+        description="Train an MLP on a toy dataset with cross-entropy or MSE, print train and test accuracy and "
+                    "the test classification error (wrong / total), and write into --out: the checkpoint "
+                    "(model.npz, config.json), the learning curves (history.csv, learning_curves.png), the "
+                    "decision boundary of 2-D datasets and the graph of one training step.")
+    train.add_argument("--dataset", choices=DATASETS, default=defaults.dataset,
+                       help=f"the data (default {defaults.dataset}; digits needs scikit-learn)")
+    train.add_argument("--loss", choices=("ce", "mse"), default=defaults.loss,
+                       help="ce: softmax cross-entropy; mse: MSE between softmax and one-hot (default ce)")
+    train.add_argument("--hidden", type=layer_widths, default=defaults.hidden,
+                       help="hidden layer widths (default 64,64)")
+    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid"), default=defaults.activation,
+                       help=f"hidden activation (default {defaults.activation})")
+    train.add_argument("--optimizer", choices=("sgd", "adam"),
+                       help=f"(default {defaults.optimizer}; {digits['optimizer']} for digits)")
+    train.add_argument("--lr", type=finite_float,
+                       help=f"learning rate (default {defaults.lr}; {digits['lr']} for digits)")
+    train.add_argument("--momentum", type=finite_float, default=defaults.momentum,
+                       help=f"SGD momentum (default {defaults.momentum})")
+    train.add_argument("--epochs", type=positive_int,
+                       help=f"(default {defaults.epochs}; {digits['epochs']} for digits)")
+    train.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
+                       help=f"(default {defaults.batch_size})")
+    train.add_argument("--seed", type=int, default=defaults.seed, help="seeds data, initialisation and batches")
+    train.add_argument("--out", type=Path, default=Path("minigrad-out"),
+                       help="the folder to write into (default ./minigrad-out)")
+    train.set_defaults(run=run_train)
     return parser
 
 
 def run_explain(args: argparse.Namespace) -> int:
     """minigrad explain: print the story in numbers, write the pictures, list the files."""
     if not 0 <= args.target <= 1:
-        return fail(f"--target must be in [0, 1], got {args.target:g}")
+        return fail("explain", f"--target must be in [0, 1], got {args.target:g}")
     if args.out.exists() and not args.out.is_dir():
-        return fail(f"--out {args.out} is a file; expected a folder (it is created if missing)")
+        return fail("explain", f"--out {args.out} is a file; expected a folder (it is created if missing)")
     try:
         from minigrad import explain  # here, so that --help works without the viz extra
     except ImportError as missing:
-        return fail(f"{missing}")
+        return fail("explain", f"{missing}")
     print(explain.summary(args.x, args.w, args.b, args.target), end="\n\n")
     print(explain.table_text(explain.gradient_table(args.target)), end="\n\n")
     try:
         written, problems = explain.write_explanation(args.out, args.x, args.w, args.b, args.target, args.format)
     except OSError as error:
-        return fail(f"cannot write into {args.out}: {error}")
+        return fail("explain", f"cannot write into {args.out}: {error}")
     print("wrote:")
     for path in written:
         print(f"  {path}")
@@ -64,9 +119,70 @@ def run_explain(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def fail(message: str) -> int:
+def run_train(args: argparse.Namespace) -> int:
+    """minigrad train: train with a progress bar, report accuracy and error, save everything."""
+    from minigrad import training
+
+    if args.out.exists() and not args.out.is_dir():
+        return fail("train", f"--out {args.out} is a file; expected a folder (it is created if missing)")
+    if args.lr is not None and not args.lr > 0:
+        return fail("train", f"--lr must be positive, got {args.lr:g}")
+    given = {name: getattr(args, name) for name in ("optimizer", "lr", "epochs") if getattr(args, name) is not None}
+    config = training.TrainConfig(dataset=args.dataset, loss=args.loss, hidden=args.hidden,
+                                  activation=args.activation, momentum=args.momentum, batch_size=args.batch_size,
+                                  seed=args.seed, **{**training.RECOMMENDED.get(args.dataset, {}), **given})
+    print(f"training {config.hidden} {config.activation} MLP on {config.dataset} with {config.loss} loss, "
+          f"{config.optimizer} lr {config.lr:g}, {config.epochs} epochs")
+    try:
+        with progress_display(config.epochs) as show:
+            result = training.fit(config, on_epoch=show)
+    except ImportError as missing:  # digits without scikit-learn
+        return fail("train", f"{missing}")
+    _, X_test, _, y_test = result.splits
+    last = result.history[-1]
+    wrong = round(last["test_error"] * len(y_test))
+    print(f"train accuracy {last['train_accuracy']:.2%}   test accuracy {last['test_accuracy']:.2%}   "
+          f"test classification error {wrong}/{len(y_test)} = {last['test_error']:.2%}")
+    written, notes = training.write_outputs(result, args.out)
+    print("wrote:")
+    for path in written:
+        print(f"  {path}")
+    for note in notes:
+        print(f"note: {note}")
+    return 0
+
+
+class progress_display:
+    """A tqdm bar over epochs when stdout is a terminal and tqdm is installed;
+    otherwise a few plain lines (none of a bar's redraws end up in a log file)."""
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs, self.bar = epochs, None
+
+    def __enter__(self) -> Callable[[dict[str, Any]], None]:
+        if sys.stdout.isatty():
+            try:
+                from tqdm import tqdm
+                self.bar = tqdm(total=self.epochs, unit="epoch", leave=False)
+            except ImportError:
+                pass
+        return self.show
+
+    def show(self, row: dict[str, Any]) -> None:
+        if self.bar is not None:
+            self.bar.update()
+            self.bar.set_postfix(loss=f"{row['train_loss']:.4f}", test=f"{row['test_accuracy']:.1%}")
+        elif row["epoch"] % max(1, self.epochs // 5) == 0:
+            print(f"  epoch {row['epoch']:>4}   loss {row['train_loss']:.4f}   test accuracy {row['test_accuracy']:.2%}")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def fail(command: str, message: str) -> int:
     """Print a one-line error in argparse's style; the exit code of bad usage."""
-    print(f"minigrad explain: error: {message}", file=sys.stderr)
+    print(f"minigrad {command}: error: {message}", file=sys.stderr)
     return 2
 
 

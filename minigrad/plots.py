@@ -1,0 +1,68 @@
+"""Figures of a training run, drawn with matplotlib (the `plots` extra):
+learning curves, and the decision boundary of a 2-D classifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from minigrad.engine import Tensor
+from minigrad.grad_mode import no_grad
+from minigrad.nn import Module
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no window, works without a screen
+    import matplotlib.pyplot as plt
+except ImportError as missing:
+    raise ImportError("minigrad.plots needs matplotlib: pip install 'minigrad[plots]'") from missing
+
+
+def learning_curves(history: Sequence[dict[str, float]], path: str | Path) -> Path:
+    """Training loss, and training and test accuracy, per epoch, side by side; returns the path.
+
+    >>> import tempfile
+    >>> rows = [{"epoch": 1, "train_loss": 1.0, "train_accuracy": 0.5, "test_accuracy": 0.4},
+    ...         {"epoch": 2, "train_loss": 0.5, "train_accuracy": 0.8, "test_accuracy": 0.7}]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     learning_curves(rows, Path(folder) / "curves.png").name
+    'curves.png'
+    """
+    epochs = [row["epoch"] for row in history]
+    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_axes.plot(epochs, [row["train_loss"] for row in history])
+    loss_axes.set(xlabel="epoch", ylabel="training loss", title="loss")
+    accuracy_axes.plot(epochs, [row["train_accuracy"] for row in history], label="train")
+    accuracy_axes.plot(epochs, [row["test_accuracy"] for row in history], label="test")
+    accuracy_axes.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
+    accuracy_axes.legend()
+    return _save(figure, path)
+
+
+def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str | Path, resolution: int = 200) -> Path:
+    """The class the model predicts at every point of the plane, with the data on top; returns the path."""
+    margin = 0.1 * (X.max(axis=0) - X.min(axis=0))
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xs, ys = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
+    grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(X.dtype)
+    with no_grad():
+        predicted = model(Tensor(grid)).data.argmax(axis=1).reshape(xs.shape)
+    figure, axes = plt.subplots(figsize=(6, 6))
+    classes = int(max(y.max(), predicted.max())) + 1
+    axes.contourf(xs, ys, predicted, levels=np.arange(classes + 1) - 0.5, cmap="tab10", alpha=0.25,
+                  vmin=0, vmax=9)
+    axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k", linewidths=0.3)
+    axes.set(title="decision boundary", xticks=[], yticks=[])
+    return _save(figure, path)
+
+
+def _save(figure: "plt.Figure", path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

@@ -1,0 +1,174 @@
+"""Train a small classifier end to end: what `minigrad train` runs.
+
+The loop is the one a PyTorch user writes (model, loss, optimizer; zero_grad,
+backward, step), on float32 data, evaluated with classification error
+(wrong / total) on held-out data. `fit` returns the model and its per-epoch
+history; `write_outputs` saves the checkpoint, the curves as CSV (and PNG when
+matplotlib is installed), the decision boundary of 2-D datasets, and the
+picture of one training step's graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+import minigrad.functional as F
+from minigrad import data, nn, optim
+from minigrad.checkpoint import load, save
+from minigrad.creation import manual_seed
+from minigrad.engine import Tensor
+from minigrad.grad_mode import no_grad
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+# Settings that suit a dataset better than TrainConfig's defaults (which suit the 2-D toys).
+RECOMMENDED = {"digits": {"optimizer": "sgd", "lr": 0.05, "epochs": 40}}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that defines a run (the options of `minigrad train`)."""
+
+    dataset: str = "spirals"
+    loss: str = "ce"                       # "ce": softmax cross-entropy; "mse": MSE between softmax and one-hot
+    hidden: tuple[int, ...] = (64, 64)
+    activation: str = "relu"
+    optimizer: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.9                  # SGD only
+    epochs: int = 150
+    batch_size: int = 32
+    seed: int = 0
+
+
+@dataclass
+class TrainResult:
+    """The trained model, the data it saw, and one row of numbers per epoch."""
+
+    config: TrainConfig
+    model: nn.Sequential
+    splits: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # X_train, X_test, y_train, y_test
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def build_model(in_features: int, classes: int, hidden: Iterable[int], activation: str) -> nn.Sequential:
+    """An MLP: Linear, activation, ..., Linear to one logit per class.
+
+    >>> build_model(2, 3, (8,), "tanh")
+    Sequential(
+      (0): Linear(in_features=2, out_features=8, bias=True)
+      (1): Tanh()
+      (2): Linear(in_features=8, out_features=3, bias=True)
+    )
+    """
+    layers: list[nn.Module] = []
+    for width in hidden:
+        layers += [nn.Linear(in_features, width), ACTIVATIONS[activation]()]
+        in_features = width
+    return nn.Sequential(*layers, nn.Linear(in_features, classes))
+
+
+def loss_function(kind: str, classes: int) -> Callable[[Tensor, np.ndarray], Tensor]:
+    """Cross-entropy on the logits, or MSE between softmax(logits) and the one-hot target."""
+    if kind == "ce":
+        return nn.CrossEntropyLoss()
+    one_hot = np.eye(classes, dtype=np.float32)
+    return lambda logits, labels: F.mse_loss(logits.softmax(axis=1), one_hot[labels])
+
+
+def make_optimizer(config: TrainConfig, model: nn.Module) -> optim.Optimizer:
+    """SGD with momentum or Adam over the model's parameters, as the config says."""
+    if config.optimizer == "sgd":
+        return optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum)
+    return optim.Adam(model.parameters(), lr=config.lr)
+
+
+def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
+    """The fraction classified correctly: one forward pass, no graph recorded."""
+    with no_grad():
+        return float((model(Tensor(X)).data.argmax(axis=1) == y).mean())
+
+
+def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
+    """Train as `config` says; call `on_epoch(row)` after each epoch (for a progress display)."""
+    manual_seed(config.seed)  # initialisation and batch order: the same config gives the same run
+    X, y = data.load_dataset(config.dataset, seed=config.seed)
+    X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.25, seed=config.seed)
+    classes = int(y.max()) + 1
+    model = build_model(X.shape[1], classes, config.hidden, config.activation)
+    loss_fn = loss_function(config.loss, classes)
+    optimizer = make_optimizer(config, model)
+    result = TrainResult(config, model, (X_train, X_test, y_train, y_test))
+    if not len(y_train) or not config.epochs:
+        raise ValueError(f"fit: nothing to train on ({len(y_train)} samples, {config.epochs} epochs)")
+    for epoch in range(1, config.epochs + 1):
+        total, count = 0.0, 0
+        for X_batch, y_batch in data.minibatches(X_train, y_train, config.batch_size, seed=None):
+            optimizer.zero_grad()
+            loss = loss_fn(model(Tensor(X_batch)), y_batch)
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item() * len(y_batch), count + len(y_batch)
+        test_accuracy = accuracy(model, X_test, y_test)
+        row = {"epoch": epoch, "train_loss": total / count, "train_accuracy": accuracy(model, X_train, y_train),
+               "test_accuracy": test_accuracy, "test_error": 1 - test_accuracy}
+        result.history.append(row)
+        if on_epoch:
+            on_epoch(row)
+    return result
+
+
+def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], list[str]]:
+    """Save the run into `out`: checkpoint and config, history CSV, and the
+    pictures whose optional packages are installed. Returns the paths written
+    and notes about what was skipped and why."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written, notes = [out / "model.npz", out / "config.json", out / "history.csv"], []
+    save(result.model.state_dict(), written[0])
+    written[1].write_text(json.dumps(asdict(result.config), indent=2))
+    with written[2].open("w", newline="") as file:  # always: the curves need no optional package
+        writer = csv.DictWriter(file, fieldnames=list(result.history[0]))
+        writer.writeheader()
+        writer.writerows(result.history)
+    try:
+        from minigrad import plots
+        written.append(plots.learning_curves(result.history, out / "learning_curves.png"))
+        X_train, X_test, y_train, y_test = result.splits
+        if X_train.shape[1] == 2:
+            written.append(plots.decision_boundary(result.model, np.concatenate([X_train, X_test]),
+                                                   np.concatenate([y_train, y_test]), out / "decision_boundary.png"))
+    except ImportError as missing:
+        notes.append(f"no PNG pictures: {missing}")
+    try:
+        written += [_training_step_picture(result, out / "training_step.svg"), out / "training_step.dot"]
+    except (ImportError, RuntimeError) as problem:
+        notes.append(f"no graph picture: {problem}")
+    return written, notes
+
+
+def _training_step_picture(result: TrainResult, path: Path) -> Path:
+    """The graph of the loss of one minibatch: every layer, activation and the loss node."""
+    from minigrad import viz
+    X_train, _, y_train, _ = result.splits
+    batch = slice(0, min(result.config.batch_size, len(y_train)))
+    classes = result.model[-1].out_features
+    loss = loss_function(result.config.loss, classes)(result.model(Tensor(X_train[batch])), y_train[batch])
+    loss.name = "loss"
+    return viz.render(viz.draw_graph(loss, title=f"one training step ({result.config.loss} loss)"), path)
+
+
+def load_trained(out: str | Path) -> nn.Sequential:
+    """The model a run saved into `out` (its config.json and model.npz), ready to predict."""
+    out = Path(out)
+    config = TrainConfig(**json.loads((out / "config.json").read_text()))
+    weights = load(out / "model.npz")
+    classes, in_features = weights[f"{2 * len(config.hidden)}.weight"].shape[0], weights["0.weight"].shape[1]
+    model = build_model(in_features, classes, config.hidden, config.activation)
+    model.load_state_dict(weights)
+    return model

@@ -1,0 +1,105 @@
+"""minigrad train: end to end in a temporary folder, the files it writes, the
+accuracy it reaches, a checkpoint that reloads to the same predictions, and
+one-line errors for bad options."""
+
+import csv
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad
+from minigrad import cli, training
+
+
+def history(out):
+    with (out / "history.csv").open() as file:
+        return list(csv.DictReader(file))
+
+
+def test_train_end_to_end_writes_every_file_and_learns(tmp_path, capsys):
+    assert cli.main(["train", "--dataset", "moons", "--epochs", "30", "--out", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    expected = ["config.json", "decision_boundary.png", "history.csv", "learning_curves.png", "model.npz",
+                "training_step.dot", "training_step.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
+    assert all(str(tmp_path / name) in printed for name in expected)
+    assert float(history(tmp_path)[-1]["test_accuracy"]) >= 0.95
+    assert "test classification error" in printed and "/50 = " in printed
+
+
+def test_the_printed_numbers_are_the_last_epoch_of_the_history(tmp_path, capsys):
+    cli.main(["train", "--dataset", "xor", "--epochs", "5", "--out", str(tmp_path)])
+    last = history(tmp_path)[-1]
+    assert f"test accuracy {float(last['test_accuracy']):.2%}" in capsys.readouterr().out
+
+
+def test_a_saved_run_reloads_to_the_same_predictions(tmp_path):
+    result = training.fit(training.TrainConfig(dataset="circles", epochs=10))
+    training.write_outputs(result, tmp_path)
+    _, X_test, _, _ = result.splits
+    reloaded = training.load_trained(tmp_path)
+    assert np.array_equal(reloaded(training.Tensor(X_test)).data, result.model(training.Tensor(X_test)).data)
+    assert json.loads((tmp_path / "config.json").read_text())["dataset"] == "circles"
+
+
+def test_the_same_config_gives_the_same_run():
+    config = training.TrainConfig(dataset="blobs", epochs=3)
+    assert training.fit(config).history == training.fit(config).history
+
+
+def test_mse_loss_trains_too(tmp_path):
+    result = training.fit(training.TrainConfig(dataset="moons", loss="mse", epochs=30))
+    assert result.history[-1]["test_accuracy"] >= 0.85
+
+
+def test_digits_with_the_defaults_reaches_97_percent_test_accuracy():
+    result = training.fit(training.TrainConfig(dataset="digits", **training.RECOMMENDED["digits"]))
+    assert result.history[-1]["test_accuracy"] >= 0.97
+
+
+def test_digits_gets_no_decision_boundary(tmp_path):
+    result = training.fit(training.TrainConfig(dataset="digits", epochs=1))
+    written, _ = training.write_outputs(result, tmp_path)
+    assert "decision_boundary.png" not in [p.name for p in written]
+
+
+def test_without_matplotlib_the_pictures_are_skipped_with_a_note(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "minigrad.plots", None)    # as if matplotlib were missing
+    monkeypatch.delattr(minigrad, "plots", raising=False)
+    written, notes = training.write_outputs(training.fit(training.TrainConfig(dataset="xor", epochs=1)), tmp_path)
+    assert "learning_curves.png" not in [p.name for p in written] and (tmp_path / "history.csv").exists()
+    assert notes and notes[0].startswith("no PNG pictures")
+
+
+def test_without_a_terminal_there_is_no_progress_bar_but_a_few_plain_lines(tmp_path, capsys):
+    cli.main(["train", "--dataset", "xor", "--epochs", "10", "--out", str(tmp_path)])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("epoch")]
+    assert len(lines) == 5 and "\r" not in "".join(lines)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "minigrad", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "mnist"], "argument --dataset: invalid choice: 'mnist'"),
+    (["--hidden", "64,x"], "expected comma-separated positive integers like 64,64, got '64,x'"),
+    (["--hidden", "0"], "expected comma-separated positive integers"),
+    (["--epochs", "0"], "expected an integer >= 1, got '0'"),
+    (["--lr", "-1"], "--lr must be positive"),
+])
+def test_a_bad_option_is_a_one_line_error_with_exit_code_2(args, message):
+    result = run_cli("train", *args)
+    assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()[-1]) > 0 and "Traceback" not in result.stderr
+
+
+def test_train_has_help_listing_every_option():
+    result = run_cli("train", "--help")
+    assert result.returncode == 0
+    assert all(option in result.stdout for option in ("--dataset", "--loss", "--hidden", "--activation",
+                                                       "--optimizer", "--lr", "--momentum", "--epochs",
+                                                       "--batch-size", "--seed", "--out"))

@@ -2,16 +2,24 @@
 
     python docs/make_figures.py
 
-Each picture is written with its DOT source beside it; a test checks that the
-committed DOT sources are what this script makes today.
+Graph pictures are written with their DOT source beside them; a test checks
+that the committed DOT sources are what this script makes today. The plots
+(PNG) are drawn with matplotlib from numbers that minigrad computes, including
+the derivatives, which come from backward; they need matplotlib, and are
+skipped with a warning without it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+import warnings
 from pathlib import Path
 
-from minigrad import explain, viz
+import numpy as np
+
+import minigrad as mg
+from minigrad import Tensor, explain, information, nn, viz
 
 FIGURES = Path(__file__).resolve().parent / "figures"
 
@@ -22,11 +30,119 @@ def make_figures(folder: Path = FIGURES) -> list[Path]:
     pictures = {
         "mse_vs_ce": explain.side_by_side_graph(x=1.0, w=2.0, b=2.0, y=0.0),
         "fused_ce": explain.fused_graph(x=1.0, w=2.0, b=2.0, y=0.0),
+        "expression": expression_graph(),
+        "mlp_loss": mlp_graph(),
     }
     written = []
     for name, graph in pictures.items():
         written += [viz.render(graph, folder / f"{name}.svg"), folder / f"{name}.dot"]
+    if importlib.util.find_spec("matplotlib") is None:
+        warnings.warn("matplotlib is not installed, so the plots (activations.png, information.png) were "
+                      "not redrawn: pip install matplotlib", stacklevel=2)
+        return written
+    written.append(activations_plot(folder / "activations.png"))
+    written.append(information_plot(folder / "information.png"))
     return written
+
+
+# ------------------------------------------------------------ graph pictures --
+
+def expression_graph() -> viz.GradientGraph:
+    """L = exp(x·y) + x at x = 2, y = −1: x reaches L along two paths."""
+    x = Tensor(np.array(2.0), requires_grad=True, name="x")
+    y = Tensor(np.array(-1.0), requires_grad=True, name="y")
+    u = x * y
+    u.name = "u"
+    e = u.exp()
+    e.name = "e"
+    L = e + x
+    L.name = "L"
+    return viz.draw_graph(L, title="L = exp(x·y) + x")
+
+
+def mlp_graph() -> viz.GradientGraph:
+    """The loss of a 2-3-2 MLP on the four XOR points, before any training step."""
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2))
+    x = Tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32), name="x")
+    labels = np.array([0, 1, 1, 0])                  # XOR: class 1 when exactly one input is on
+    loss = nn.CrossEntropyLoss()(model(x), labels)
+    loss.name = "loss"
+    graph = viz.draw_graph(loss, title="cross-entropy of a 2-3-2 MLP on XOR")
+    graph.graph_attr["rankdir"] = "TB"               # top to bottom: a long chain fits a page better
+    return graph
+
+
+# --------------------------------------------------------------------- plots --
+
+def _pyplot():
+    """matplotlib's pyplot, drawing to files only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _save(figure, path: Path) -> Path:
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: the bytes change less
+    _pyplot().close(figure)
+    return path
+
+
+def derivative(function, z: np.ndarray) -> np.ndarray:
+    """d function(z) / dz elementwise, by minigrad's backward (function is elementwise)."""
+    z = Tensor(z, requires_grad=True)
+    function(z).sum().backward()
+    return z.grad
+
+
+def activations_plot(path: Path) -> Path:
+    """sigmoid, tanh and relu (left) and their derivatives from backward (right)."""
+    plt = _pyplot()
+    z = np.linspace(-5, 5, 1001)  # float64; contains 0
+    curves = [(r"$\sigma(z)$", r"$\sigma'(z)$", Tensor.sigmoid), (r"$\tanh(z)$", r"$\tanh'(z)$", Tensor.tanh),
+              (r"relu$(z)$", r"relu$'(z)$", Tensor.relu)]
+    figure, (values, slopes) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for label, slope_label, function in curves:
+        values.plot(z, function(Tensor(z)).data, label=label)
+        slopes.plot(z, derivative(function, z), label=slope_label)
+    slopes.axhline(0.25, color="gray", linestyle=":", linewidth=1)
+    slopes.annotate(r"$\sigma' \leq 1/4$, at $z = 0$", xy=(0, 0.25), xytext=(1.2, 0.42),
+                    arrowprops={"arrowstyle": "->", "color": "gray"})
+    values.set(title="activations", xlabel="z", ylim=(-1.2, 2.2))
+    slopes.set(title="their derivatives (from backward)", xlabel="z", ylim=(-0.05, 1.1))
+    for axes in (values, slopes):
+        axes.axhline(0, color="black", linewidth=0.5)
+        axes.grid(alpha=0.3)
+        axes.legend(loc="upper left")
+    return _save(figure, path)
+
+
+def information_plot(path: Path) -> Path:
+    """H(p, q), H(p) and D(p ‖ q) in bits against q, for a soft and a one-hot binary p."""
+    plt = _pyplot()
+    q1 = np.linspace(0.01, 0.99, 197)
+    figure, panels = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    titles = ("soft p = (0.7, 0.3)", "one-hot p = (1, 0): H(p) = 0, so H(p, q) = D(p ‖ q)")
+    for axes, p, title in zip(panels, ([0.7, 0.3], [1.0, 0.0]), titles):
+        qs = [[q, 1 - q] for q in q1]
+        axes.plot(q1, [information.cross_entropy(p, q, base=2) for q in qs], linewidth=3, alpha=0.6,
+                  label="H(p, q)")
+        axes.plot(q1, [information.kl_divergence(p, q, base=2) for q in qs], linestyle="--", label="D(p ‖ q)")
+        axes.axhline(information.entropy(p, base=2), color="gray", linewidth=1, label="H(p)")
+        axes.axvline(p[0], color="gray", linestyle=":", linewidth=1)
+        axes.set(title=title, xlabel="q₁, the first probability of q = (q₁, 1 − q₁)", ylim=(0, 4))
+        axes.grid(alpha=0.3)
+        axes.legend(loc="upper right")
+    soft = [0.7, 0.3]
+    gap_at = [0.3, 0.7]
+    top, bottom = information.cross_entropy(soft, gap_at, base=2), information.entropy(soft, base=2)
+    panels[0].annotate("", xy=(0.3, bottom), xytext=(0.3, top), arrowprops={"arrowstyle": "<->", "color": "black"})
+    panels[0].text(0.32, (top + bottom) / 2, "D(p ‖ q)", va="center")
+    panels[0].set_ylabel("bits")
+    return _save(figure, path)
 
 
 if __name__ == "__main__":

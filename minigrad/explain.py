@@ -19,6 +19,7 @@ import csv
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -74,8 +75,9 @@ def cross_entropy_loss(n: Neuron, y: float, fused: bool = False) -> Tensor:
     return loss
 
 
-def gradient_table(y: float, zs: np.ndarray = np.arange(-6.0, 7.0)) -> list[tuple[float, ...]]:
-    """For each z: a, σ′(z), and ∂L/∂z under MSE and under cross-entropy, each from backward.
+def gradient_table(y: float, zs: Sequence[float] = tuple(range(-6, 7))) -> list[tuple[float, ...]]:
+    """For each z (by default -6, -5, ..., 6): a, σ′(z), and ∂L/∂z under MSE and
+    under cross-entropy, each from backward.
 
     >>> z, a, sigma_prime, mse, ce = gradient_table(y=0.0, zs=np.array([4.0]))[0]
     >>> round(mse, 4), round(ce, 4), round(ce - a, 12)

@@ -21,6 +21,9 @@ from minigrad import losses
 from minigrad.engine import Tensor
 from minigrad.shape_ops import where
 
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
+    "l1_loss", "log_softmax", "mse_loss", "multi_margin_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
+
 REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -311,7 +314,8 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     t, divisor = _class_targets("cross_entropy", z, target, weight, label_smoothing)
     divisor = _divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
     if fused:
-        return losses.CrossEntropyLoss.apply(z, Tensor(t), reduction=reduction, divisor=divisor)
+        name = target.name if isinstance(target, Tensor) else None  # the target's node keeps its name in pictures
+        return losses.CrossEntropyLoss.apply(z, Tensor(t, name=name), reduction=reduction, divisor=divisor)
     shifted = z - z.max(axis=1, keepdims=True).detach()  # softmax ignores shifts: no gradient through the max
     log_p = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
     return _reduce(-(Tensor(t) * log_p).sum(axis=1), reduction, divisor)

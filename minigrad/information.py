@@ -23,6 +23,8 @@ import numpy as np
 
 from minigrad.engine import Tensor
 
+__all__ = ["cross_entropy", "entropy", "kl_divergence"]
+
 SUM_TOLERANCE = 1e-6  # how far from 1 a distribution's sum may be (rounding, a float32 softmax)
 
 

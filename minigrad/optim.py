@@ -18,6 +18,9 @@ import numpy as np
 from minigrad.engine import Tensor
 
 
+__all__ = ["Adam", "Optimizer", "SGD"]
+
+
 class Optimizer:
     """What every optimizer shares: its parameters, `zero_grad`, and a `step`
     that hands each parameter with a gradient to the subclass's `update`.

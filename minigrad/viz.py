@@ -28,6 +28,8 @@ try:
 except ImportError as missing:  # the viz extra is not installed
     raise ImportError("minigrad.viz needs the graphviz package: pip install 'minigrad[viz]'") from missing
 
+__all__ = ["GradientGraph", "RenderError", "draw_graph", "render"]
+
 COLORS = {"root": "#fff2b3", "parameter": "#dbe8fb", "constant": "#eeeeee", "intermediate": "#ffffff"}
 
 

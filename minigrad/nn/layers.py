@@ -45,7 +45,7 @@ def _uniform_parameter(shape: tuple[int, ...], bound: float, dtype: Any) -> Tens
 
 
 class Sequential(Module):
-    """Modules applied one after the other; the parameters are named "0.weight", "1.bias", ...
+    """Modules applied one after the other; parameters are named by position: "0.weight", "0.bias", "2.weight", ...
 
     >>> model = Sequential(Linear(2, 4), ReLU(), Linear(4, 1))
     >>> model(Tensor(np.ones((3, 2)))).shape, len(model)

@@ -54,6 +54,7 @@ class Module:
         self._parameters_named = True
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation: every subclass defines it, and calling the module runs it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def _members(self) -> Iterator[tuple[str, Any]]:

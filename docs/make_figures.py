@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from minigrad import Tensor, explain, information, nn, viz
+from minigrad import Tensor, explain, information, nn, training, viz
 
 FIGURES = Path(__file__).resolve().parent / "figures"
 
@@ -37,11 +37,12 @@ def make_figures(folder: Path = FIGURES) -> list[Path]:
     for name, graph in pictures.items():
         written += [viz.render(graph, folder / f"{name}.svg"), folder / f"{name}.dot"]
     if importlib.util.find_spec("matplotlib") is None:
-        warnings.warn("matplotlib is not installed, so the plots (activations.png, information.png) were "
+        warnings.warn("matplotlib is not installed, so the plots (the PNG files) were "
                       "not redrawn: pip install matplotlib", stacklevel=2)
         return written
     written.append(activations_plot(folder / "activations.png"))
     written.append(information_plot(folder / "information.png"))
+    written += training_plots(folder)
     return written
 
 
@@ -145,6 +146,18 @@ def information_plot(path: Path) -> Path:
     return _save(figure, path)
 
 
+def training_plots(folder: Path) -> list[Path]:
+    """What `minigrad train` draws for its default run (spirals, cross-entropy)."""
+    from minigrad import plots
+
+    result = training.fit(training.TrainConfig())
+    X_train, X_test, y_train, y_test = result.splits
+    return [plots.learning_curves(result.history, folder / "spirals_curves.png"),
+            plots.decision_boundary(result.model, np.concatenate([X_train, X_test]),
+                                    np.concatenate([y_train, y_test]), folder / "spirals_boundary.png")]
+
+
 if __name__ == "__main__":
     for path in make_figures(Path(sys.argv[1]) if len(sys.argv) > 1 else FIGURES):
         print(path)
+

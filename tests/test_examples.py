@@ -1,0 +1,157 @@
+"""The examples in examples/ run (with --fast) and show what they claim: the
+claims of SEEDS.md, each as the number the example reports.
+
+Each example is a script with `main(argv) -> dict`; it is imported by path
+(examples/ is not a package), run once per test session into a temporary
+folder, and its returned numbers and figures are checked below.
+"""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+WITH_FIGURES = ["learning_slowdown", "loss_surface", "gradient_vs_output", "softmax_ce_example",
+                "class_imbalance", "mse_vs_ce_classifier", "train_digits"]
+NEED_SCIKIT_LEARN = {"train_digits"}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """run(name): the dict returned by examples/<name>.py run with --fast (each example runs once)."""
+    results = {}
+
+    def run(name):
+        if name not in results:
+            spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            out = tmp_path_factory.mktemp(name)
+            results[name] = module.main(["--fast", "--out", str(out)]), out
+        return results[name][0]
+
+    run.out = lambda name: results[name][1]
+    return run
+
+
+# ------------------------------------------------------- learning_slowdown --
+
+def test_saturated_neuron_under_cross_entropy_gets_below_0_2_within_50_epochs(run):
+    epoch = run("learning_slowdown")["ce_epoch_below_threshold"]
+    assert epoch is not None and epoch <= 50
+
+
+def test_saturated_neuron_under_mse_is_still_above_0_2_after_300_epochs(run):
+    result = run("learning_slowdown")
+    assert result["mse_epoch_below_threshold"] is None
+    assert result["mse_final_output"] > 0.2
+
+
+# ------------------------------------------------------------ loss_surface --
+
+def test_cross_entropy_surface_has_no_negative_second_difference_along_any_sampled_line(run):
+    result = run("loss_surface")
+    assert result["ce_min_second_difference"] >= -1e-9
+    assert result["ce_convex"]
+
+
+def test_mse_surface_has_clearly_negative_second_differences(run):
+    result = run("loss_surface")
+    assert result["mse_min_second_difference"] < -0.05
+    assert not result["mse_convex"]
+
+
+# ------------------------------------------------------ gradient_vs_output --
+
+def test_mse_gradient_on_the_logit_is_at_most_4_over_27_at_a_two_thirds_from_the_target(run):
+    result = run("gradient_vs_output")
+    assert result["mse_max_gradient"] == pytest.approx(4 / 27, abs=1e-4)
+    assert result["mse_argmax_output_target_0"] == pytest.approx(2 / 3, abs=0.01)
+    assert result["mse_argmax_output_target_1"] == pytest.approx(1 / 3, abs=0.01)
+
+
+def test_cross_entropy_gradient_on_the_logit_is_the_error_a_minus_y(run):
+    assert run("gradient_vs_output")["ce_max_deviation_from_error"] < 1e-12
+
+
+# ------------------------------------------------------ softmax_ce_example --
+
+def test_both_predictions_have_loss_minus_ln_0_1(run):
+    result = run("softmax_ce_example")
+    assert result["loss_p1"] == pytest.approx(2.302585, abs=1e-6)
+    assert result["loss_p2"] == pytest.approx(-math.log(0.1), abs=1e-12)
+
+
+def test_the_two_gradients_are_softmax_minus_target_and_differ(run):
+    result = run("softmax_ce_example")
+    np.testing.assert_allclose(result["gradient_p1"], [-0.9, 0.5, 0.1, 0.1, 0.2], atol=1e-12)
+    np.testing.assert_allclose(result["gradient_p2"], [-0.9, 0.6, 0.1, 0.1, 0.1], atol=1e-12)
+    assert result["max_gradient_difference"] == pytest.approx(0.1, abs=1e-12)
+
+
+# --------------------------------------------------------- class_imbalance --
+
+def test_unweighted_model_predicts_almost_only_the_common_class(run):
+    common, rare = run("class_imbalance")["unweighted_recall"]
+    assert common >= 0.99
+    assert rare <= 0.1
+
+
+def test_class_weighted_cross_entropy_recovers_the_rare_class(run):
+    result = run("class_imbalance")
+    assert result["weighted_recall"][1] >= result["unweighted_recall"][1] + 0.5
+
+
+def test_pos_weight_recovers_the_rare_class(run):
+    result = run("class_imbalance")
+    assert result["pos_weight_recall"][1] >= result["unweighted_recall"][1] + 0.5
+
+
+# ---------------------------------------------------- mse_vs_ce_classifier --
+
+def test_cross_entropy_has_lower_test_error_than_mse_on_spirals_after_the_same_epochs(run):
+    spirals = run("mse_vs_ce_classifier")["spirals"]
+    assert spirals["cross-entropy"]["test_error"] < spirals["MSE"]["test_error"] - 0.1
+
+
+def test_cross_entropy_has_lower_test_error_than_mse_on_digits_after_the_same_epochs(run):
+    pytest.importorskip("sklearn")
+    digits = run("mse_vs_ce_classifier")["digits"]
+    assert digits["cross-entropy"]["test_error"] < digits["MSE"]["test_error"] - 0.3
+
+
+# ------------------------------------------------------------ train_digits --
+
+def test_digits_fast_run_reaches_90_percent_test_accuracy(run):
+    pytest.importorskip("sklearn")
+    result = run("train_digits")
+    assert result["test_accuracy"] >= 0.90
+    assert result["test_error"] == pytest.approx(1 - result["test_accuracy"])
+
+
+def test_digits_checkpoint_loads_into_the_same_model(run):
+    pytest.importorskip("sklearn")
+    checkpoint = mg.load(run("train_digits")["checkpoint"])
+    model = mg.nn.Sequential(mg.nn.Linear(64, 128), mg.nn.ReLU(), mg.nn.Linear(128, 10))
+    model.load_state_dict(checkpoint)
+    assert sorted(checkpoint) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+
+
+# ----------------------------------------------------------------- figures --
+
+@pytest.mark.parametrize("name", WITH_FIGURES)
+def test_example_writes_its_figures_as_png_files_into_out(run, name):
+    if name in NEED_SCIKIT_LEARN:
+        pytest.importorskip("sklearn")
+    figures = [Path(path) for path in run(name)["figures"]]
+    assert figures
+    for figure in figures:
+        assert figure.parent == run.out(name)
+        assert figure.read_bytes().startswith(PNG_SIGNATURE)
+        assert figure.stat().st_size > 1000

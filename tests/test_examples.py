@@ -17,7 +17,8 @@ import minigrad as mg
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WITH_FIGURES = ["learning_slowdown", "loss_surface", "gradient_vs_output", "softmax_ce_example",
-                "class_imbalance", "mse_vs_ce_classifier", "train_digits"]
+                "class_imbalance", "mse_vs_ce_classifier", "train_digits", "information_theory",
+                "softmax_stability", "loss_zoo"]
 NEED_SCIKIT_LEARN = {"train_digits"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -155,3 +156,51 @@ def test_example_writes_its_figures_as_png_files_into_out(run, name):
         assert figure.parent == run.out(name)
         assert figure.read_bytes().startswith(PNG_SIGNATURE)
         assert figure.stat().st_size > 1000
+
+
+# ------------------------------------------------------- information_theory --
+
+def test_hello_in_ascii_costs_8_bits_per_letter_and_32_teams_need_5_bits(run):
+    result = run("information_theory")
+    assert result["ascii_bits"] == pytest.approx(8.0) and result["team_bits"] == pytest.approx(5.0)
+
+
+def test_kl_divergence_is_never_negative_and_cross_entropy_is_least_at_q_equal_p(run):
+    result = run("information_theory")
+    assert result["min_kl"] >= 0
+    np.testing.assert_allclose(result["best_q"], result["p"], atol=1e-9)
+
+
+# -------------------------------------------------------- softmax_stability --
+
+def test_two_class_softmax_equals_the_sigmoid(run):
+    assert run("softmax_stability")["sigmoid_gap"] < 1e-12
+
+
+def test_naive_softmax_of_123_456_789_is_nan_and_the_stable_one_is_finite(run):
+    result = run("softmax_stability")
+    assert np.isnan(result["naive"]).any() and np.isfinite(result["stable"]).all()
+    assert result["stable"][2] == pytest.approx(1.0)
+
+
+def test_extreme_logits_and_a_probability_of_zero_give_finite_losses(run):
+    result = run("softmax_stability")
+    assert result["extreme_loss"] == pytest.approx(2e4) and result["extreme_grad"].tolist() == [[1.0, -1.0]]
+    assert result["clamped_bce"] == pytest.approx(100.0)
+
+
+# ----------------------------------------------------------------- loss_zoo --
+
+def test_l2_gradient_grows_with_the_error_while_l1_and_huber_stay_at_one(run):
+    slopes = run("loss_zoo")["slopes_at_3"]
+    assert slopes == pytest.approx({"L2 (MSE)": 6.0, "L1": 1.0, "Huber, delta 1": 1.0})
+
+
+def test_hinge_is_zero_once_the_true_class_wins_by_the_margin(run):
+    hinge = run("loss_zoo")["hinge"]
+    assert hinge[0] == 0.0 and hinge[1] > 0
+
+
+def test_log_softmax_then_nll_is_cross_entropy(run):
+    result = run("loss_zoo")
+    assert result["nll"] == pytest.approx(result["cross_entropy"], rel=1e-12)

@@ -17,14 +17,26 @@ from typing import Any
 
 import numpy as np
 
-from minigrad import losses
+from minigrad import losses, ops
 from minigrad.engine import Tensor
 from minigrad.shape_ops import where
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
-    "l1_loss", "log_softmax", "mse_loss", "multi_margin_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
+    "l1_loss", "linear", "log_softmax", "mse_loss", "multi_margin_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
 
 REDUCTIONS = ("mean", "sum", "none")
+
+
+# ------------------------------------------------------------------ layers --
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x Wᵀ + b as one node of the graph, with W of shape (out, in) as in PyTorch.
+
+    >>> linear(Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]]), Tensor([0.5])).data.tolist()
+    [[11.5]]
+    """
+    inputs = (x, weight) if bias is None else (x, weight, bias)
+    return ops.Affine.apply(*inputs)
 
 
 # ------------------------------------------------------------- activations --

@@ -127,6 +127,23 @@ class MatMul(Op):
         return grad_a, grad_b
 
 
+class Affine(Op):
+    """x Wᵀ + b, a linear layer's whole computation as one op (W is (out, in), as in
+    PyTorch; b may be left out). x may have any leading batch dimensions."""
+
+    def forward(self, x, W, b=None):
+        self.x, self.W = x, W
+        out = x @ W.T
+        return out if b is None else out + b
+
+    def backward(self, grad):
+        rows = grad.reshape(-1, grad.shape[-1])  # every batch position is one row
+        grad_x = grad @ self.W if self.inputs[0].requires_grad else None  # d(xWᵀ)/dx = (·) W
+        grad_W = rows.T @ self.x.reshape(-1, self.x.shape[-1])            # d(xWᵀ)/dW = (·)ᵀ x, summed over rows
+        grad_b = rows.sum(axis=0) if len(self.inputs) == 3 else None     # d(b)/db = 1, summed over rows
+        return grad_x, grad_W, grad_b
+
+
 def raise_matmul_error(shape_a, shape_b, expected):
     raise ShapeError(f"matmul: cannot multiply shapes {shape_a} and {shape_b}; expected {expected}")
 

@@ -7,6 +7,7 @@ from typing import Callable
 import numpy as np
 
 import minigrad as mg
+import minigrad.functional as F
 
 
 @dataclass
@@ -65,6 +66,13 @@ CASES = [
     OpCase("matmul-broadcast-batches", lambda a, b: a @ b, np.matmul, ((2, 1, 3, 4), (5, 4, 2))),
     OpCase("matmul-1d-batched", lambda a, b: a @ b, np.matmul, ((4,), (2, 4, 3))),
     OpCase("matmul-batched-1d", lambda a, b: a @ b, np.matmul, ((2, 3, 4), (4,))),
+    # x Wᵀ + b, the linear layer as one op
+    OpCase("linear", lambda x, W, b: F.linear(x, W, b), lambda x, W, b: x @ W.T + b, ((3, 4), (5, 4), (5,))),
+    OpCase("linear-no-bias", lambda x, W: F.linear(x, W), lambda x, W: x @ W.T, ((3, 4), (5, 4))),
+    OpCase("linear-batched", lambda x, W, b: F.linear(x, W, b), lambda x, W, b: x @ W.T + b,
+           ((2, 3, 4), (5, 4), (5,))),
+    OpCase("linear-one-sample", lambda x, W, b: F.linear(x, W, b), lambda x, W, b: x @ W.T + b,
+           ((4,), (5, 4), (5,))),
     # indexing
     OpCase("index-int", lambda a: a[1], lambda a: a[1], ((3, 4),)),
     OpCase("index-negative-int", lambda a: a[-1, 2], lambda a: a[-1, 2], ((3, 4),)),

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+import minigrad.functional as F
 from minigrad.creation import generator
 from minigrad.engine import Tensor
 from minigrad.nn.module import Module
@@ -32,8 +33,7 @@ class Linear(Module):
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear({self.in_features} -> {self.out_features}): input has shape "
                              f"{tuple(x.shape)}, expected a last dimension of {self.in_features}")
-        out = x @ self.weight.T
-        return out + self.bias if self.bias is not None else out
+        return F.linear(x, self.weight, self.bias)  # x Wᵀ + b, one node
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -1,0 +1,258 @@
+"""How fast is minigrad? The same training step, timed against hand-written NumPy.
+
+    python benchmarks/run.py            # the full run (about a minute)
+    python benchmarks/run.py --quick    # a few repeats: checks that everything still runs
+
+Each workload is one SGD step (lr 0.1) of a Linear/ReLU MLP: forward, loss,
+backward, update. It is written three ways: with minigrad (nn, the fused
+loss, optim.SGD), by hand in NumPy (explicit matmuls and the analytic
+gradient: the floor no NumPy framework can beat), and with PyTorch when it is
+installed. All start from the same float32 weights, and before anything is
+timed, one step of each must land on the same weights: a fast but wrong
+engine is not reported. BLAS is pinned to one thread, the implementations
+alternate (A B C A B C ...) in one process, and each is reported as its
+median time and its ratio to NumPy (the median of the per-round ratios).
+"""
+
+from __future__ import annotations
+
+import os
+
+for variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ[variable] = "1"  # before NumPy loads BLAS: one thread, as the targets assume
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import minigrad  # noqa: E402
+from minigrad import Tensor, nn, optim  # noqa: E402
+
+LR = 0.1
+
+
+@dataclass
+class Workload:
+    name: str
+    sizes: tuple[int, ...]      # layer widths, input first
+    batch: int
+    loss: str                   # "ce" (softmax cross-entropy, mean) or "mse" (mean)
+    steps: int = 1              # steps per timed sample
+    target: str = ""            # the ratio the engine aims for
+
+
+WORKLOADS = [
+    Workload("W1", (64, 128, 10), 64, "ce", target="<= 1.5"),
+    Workload("W2", (784, 512, 512, 10), 256, "ce", target="<= 1.10"),
+    Workload("W3", (2, 16, 16, 2), 8, "ce", steps=200, target="<= 2.0"),
+    Workload("W4", (2, 16, 16, 1), 100, "mse", target="<= 2.0"),
+]
+
+
+def initial_weights(w: Workload) -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(0)
+    return [(rng.uniform(-1, 1, (out, inp)).astype(np.float32) / np.sqrt(inp),
+             rng.uniform(-1, 1, out).astype(np.float32) / np.sqrt(inp))
+            for inp, out in zip(w.sizes[:-1], w.sizes[1:])]
+
+
+def batch(w: Workload) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((w.batch, w.sizes[0])).astype(np.float32)
+    if w.loss == "ce":
+        return x, rng.integers(0, w.sizes[-1], w.batch)
+    return x, rng.standard_normal((w.batch, w.sizes[-1])).astype(np.float32)
+
+
+# ---------------------------------------------------------- implementations --
+
+def minigrad_model(weights) -> nn.Sequential:
+    """Linear, ReLU, ..., Linear with the given weights."""
+    layers: list[nn.Module] = []
+    for i, (W, b) in enumerate(weights):
+        linear = nn.Linear(W.shape[1], W.shape[0])
+        linear.load_state_dict({"weight": W, "bias": b})
+        layers += [linear] + ([nn.ReLU()] if i < len(weights) - 1 else [])
+    return nn.Sequential(*layers)
+
+
+def minigrad_step(w: Workload, weights, fused: bool = True) -> tuple[Callable[[], None], Callable[[], list]]:
+    """One training step with minigrad, and a function that reads its weights back."""
+    model = minigrad_model(weights)
+    loss_fn = nn.CrossEntropyLoss(fused=fused) if w.loss == "ce" else nn.MSELoss(fused=fused)
+    optimizer = optim.SGD(model.parameters(), lr=LR)
+    x, y = batch(w)
+    x = Tensor(x)
+
+    def step() -> None:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+
+    return step, lambda: [(m.weight.data, m.bias.data) for m in model if isinstance(m, nn.Linear)]
+
+
+def numpy_step(w: Workload, weights) -> tuple[Callable[[], None], Callable[[], list]]:
+    """The same step written out by hand: the floor."""
+    params = [(W.copy(), b.copy()) for W, b in weights]
+    x, y = batch(w)
+    target = np.eye(w.sizes[-1], dtype=np.float32)[y] if w.loss == "ce" else y
+
+    def step() -> None:
+        activations, h = [x], x
+        for i, (W, b) in enumerate(params):
+            h = h @ W.T + b
+            if i < len(params) - 1:
+                h = np.maximum(h, 0)
+            activations.append(h)
+        if w.loss == "ce":
+            e = np.exp(h - h.max(axis=1, keepdims=True))
+            grad = (e / e.sum(axis=1, keepdims=True) - target) / len(x)   # softmax - y, mean over the batch
+        else:
+            grad = 2 * (h - target) / h.size                                # d mean((h - y)²)
+        for i in reversed(range(len(params))):
+            W, b = params[i]
+            grad_W, grad_b = grad.T @ activations[i], grad.sum(axis=0)
+            if i > 0:
+                grad = (grad @ W) * (activations[i] > 0)
+            W -= LR * grad_W
+            b -= LR * grad_b
+
+    return step, lambda: params
+
+
+def torch_step(w: Workload, weights):
+    """The same step in PyTorch (CPU, one thread), or None when PyTorch is not installed."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    layers = []
+    for i, (W, b) in enumerate(weights):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0])
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        layers += [linear] + ([torch.nn.ReLU()] if i < len(weights) - 1 else [])
+    model = torch.nn.Sequential(*layers)
+    loss_fn = torch.nn.CrossEntropyLoss() if w.loss == "ce" else torch.nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = (torch.from_numpy(a) for a in batch(w))
+
+    def step() -> None:
+        optimizer.zero_grad()
+        loss_fn(model(x), y).backward()
+        optimizer.step()
+
+    return step, lambda: [(m.weight.detach().numpy(), m.bias.detach().numpy())
+                          for m in model if isinstance(m, torch.nn.Linear)]
+
+
+# ------------------------------------------------------------------ measuring --
+
+def check_same_weights(w: Workload, implementations: dict) -> None:
+    """One step of each from the same weights must give the same weights (to float32 rounding)."""
+    results = {}
+    for name, (step, weights_of) in implementations.items():
+        step()
+        results[name] = [(W.copy(), b.copy()) for W, b in weights_of()]
+    reference = results["numpy"]
+    for name, result in results.items():
+        for (W, b), (W0, b0) in zip(result, reference):
+            if not (np.allclose(W, W0, rtol=1e-4, atol=1e-5) and np.allclose(b, b0, rtol=1e-4, atol=1e-5)):
+                raise SystemExit(f"{w.name}: {name}'s weights after one step differ from NumPy's; not timing it")
+
+
+def time_interleaved(implementations: dict, steps: int, rounds: int) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {name: [] for name in implementations}
+    for _ in range(rounds):
+        for name, (step, _) in implementations.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            times[name].append((time.perf_counter() - start) / steps)
+    return times
+
+
+def ratio_to_numpy(times: dict[str, list[float]], name: str) -> float:
+    return statistics.median(t / n for t, n in zip(times[name], times["numpy"]))
+
+
+def peak_memory(step: Callable[[], None]) -> int:
+    """Peak bytes allocated during one step (tracemalloc sees NumPy's arrays)."""
+    step()  # warm: the first step allocates optimizer state
+    tracemalloc.start()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def graph_nodes(w: Workload, weights) -> int:
+    """How many tensors one minigrad step records (the nodes backward visits)."""
+    x, y = batch(w)
+    loss = nn.CrossEntropyLoss()(minigrad_model(weights)(Tensor(x)), y)
+    return len(minigrad.topological_order(loss))
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description="minigrad against hand-written NumPy (and PyTorch)")
+    parser.add_argument("--quick", action="store_true", help="a few repeats only, for CI")
+    args = parser.parse_args(argv)
+    rounds = 3 if args.quick else 41
+    print(f"minigrad {minigrad.__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS pinned to 1 thread, {rounds} rounds")
+    print(f"{'':4} {'workload':<28} {'NumPy':>10} {'minigrad':>10} {'ratio':>7} {'target':>8} "
+          f"{'PyTorch':>10} {'ratio':>7}")
+    report: dict = {}
+    for w in WORKLOADS:
+        weights = initial_weights(w)
+        implementations = {"numpy": numpy_step(w, weights), "minigrad": minigrad_step(w, weights)}
+        torch = torch_step(w, weights)
+        if torch:
+            implementations["torch"] = torch
+        check_same_weights(w, implementations)
+        times = time_interleaved(implementations, w.steps, rounds)
+        report[w.name] = {name: (statistics.median(t), ratio_to_numpy(times, name)) for name, t in times.items()}
+        shape = "-".join(map(str, w.sizes)) + f", batch {w.batch}" + (f", {w.steps} steps" if w.steps > 1 else "")
+        torch_text = (f"{report[w.name]['torch'][0] * 1e6:>8.0f}µs {report[w.name]['torch'][1]:>6.2f}×"
+                      if torch else f"{'(not installed)':>18}")
+        print(f"{w.name:4} {shape:<28} {report[w.name]['numpy'][0] * 1e6:>8.0f}µs "
+              f"{report[w.name]['minigrad'][0] * 1e6:>8.0f}µs {report[w.name]['minigrad'][1]:>6.2f}× "
+              f"{w.target:>8} {torch_text}")
+
+    w2 = WORKLOADS[1]
+    memory = {name: peak_memory(make(w2, initial_weights(w2))[0]) for name, make in
+              (("numpy", numpy_step), ("minigrad", minigrad_step))}
+    report["W2 peak memory"] = memory
+    print(f"\nW2 peak memory of one step: NumPy {memory['numpy'] / 2**20:.1f} MiB, minigrad "
+          f"{memory['minigrad'] / 2**20:.1f} MiB ({memory['minigrad'] / memory['numpy']:.2f}×, target <= 2)")
+
+    w3 = WORKLOADS[2]
+    nodes = graph_nodes(w3, initial_weights(w3))
+    numpy_time, minigrad_time = report["W3"]["numpy"][0], report["W3"]["minigrad"][0]
+    report["W3 overhead per node"] = (minigrad_time - numpy_time) / nodes
+    print(f"W3 per-node overhead: ({minigrad_time * 1e6:.1f} - {numpy_time * 1e6:.1f}) µs / {nodes} graph nodes "
+          f"= {report['W3 overhead per node'] * 1e6:.2f} µs per node")
+
+    w1 = WORKLOADS[0]
+    weights = initial_weights(w1)
+    fused_pair = {"numpy": numpy_step(w1, weights), "fused": minigrad_step(w1, weights),
+                  "expanded": minigrad_step(w1, weights, fused=False)}
+    check_same_weights(w1, fused_pair)
+    times = time_interleaved(fused_pair, 1, rounds)
+    report["W1 expanded vs fused"] = ratio_to_numpy(times, "expanded") / ratio_to_numpy(times, "fused")
+    print(f"W1 cross-entropy built from primitive ops (fused=False): {report['W1 expanded vs fused']:.2f}× "
+          "the time of the fused node")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -90,6 +90,8 @@ def main(argv=None):
         "test_error": wrong / len(y_test),
         "epochs": epochs,
         "checkpoint": str(checkpoint),
+        "scaled_test_images": X_test,
+        "test_predictions": predict(model, X_test),
         "figures": [str(path)],
     }
 

@@ -10,9 +10,18 @@ import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
-DATASETS = ("moons", "circles", "spirals", "blobs", "xor", "digits")
+from minigrad import data
+
+DATASETS = (*data.DATASETS, "digits")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (--help has the rest)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def finite_float(text: str) -> float:
@@ -42,10 +51,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def seed(text: str) -> int:
+    """An argparse type: a seed, an integer >= 0."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog="minigrad", description="minigrad: autodiff on NumPy, written to be read.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(prog="minigrad", description="minigrad: autodiff on NumPy, written to be read.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
 
     explain = commands.add_parser(
         "explain", help="show why σ′(z) slows MSE and cancels under cross-entropy, for one sigmoid neuron",
@@ -81,14 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--optimizer", choices=("sgd", "adam"),
                        help=f"(default {defaults.optimizer}; {digits['optimizer']} for digits)")
     train.add_argument("--lr", type=finite_float,
-                       help=f"learning rate (default {defaults.lr}; {digits['lr']} for digits)")
-    train.add_argument("--momentum", type=finite_float, default=defaults.momentum,
-                       help=f"SGD momentum (default {defaults.momentum})")
+                       help=f"learning rate (default {defaults.lr}; {digits['lr']} for digits with sgd)")
+    train.add_argument("--momentum", type=finite_float,
+                       help=f"SGD momentum, in [0, 1) (default {defaults.momentum})")
     train.add_argument("--epochs", type=positive_int,
                        help=f"(default {defaults.epochs}; {digits['epochs']} for digits)")
     train.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
                        help=f"(default {defaults.batch_size})")
-    train.add_argument("--seed", type=int, default=defaults.seed, help="seeds data, initialisation and batches")
+    train.add_argument("--seed", type=seed, default=defaults.seed, help="seeds data, initialisation and batches")
     train.add_argument("--out", type=Path, default=Path("minigrad-out"),
                        help="the folder to write into (default ./minigrad-out)")
     train.set_defaults(run=run_train)
@@ -123,27 +140,35 @@ def run_train(args: argparse.Namespace) -> int:
     """minigrad train: train with a progress bar, report accuracy and error, save everything."""
     from minigrad import training
 
-    if args.out.exists() and not args.out.is_dir():
-        return fail("train", f"--out {args.out} is a file; expected a folder (it is created if missing)")
-    if args.lr is not None and not args.lr > 0:
-        return fail("train", f"--lr must be positive, got {args.lr:g}")
-    given = {name: getattr(args, name) for name in ("optimizer", "lr", "epochs") if getattr(args, name) is not None}
-    config = training.TrainConfig(dataset=args.dataset, loss=args.loss, hidden=args.hidden,
-                                  activation=args.activation, momentum=args.momentum, batch_size=args.batch_size,
-                                  seed=args.seed, **{**training.RECOMMENDED.get(args.dataset, {}), **given})
-    print(f"training {config.hidden} {config.activation} MLP on {config.dataset} with {config.loss} loss, "
-          f"{config.optimizer} lr {config.lr:g}, {config.epochs} epochs")
+    settings = training.settings_for(args.dataset, args.optimizer, args.lr, args.epochs)
+    if not settings["lr"] > 0:
+        return fail("train", f"--lr must be positive, got {settings['lr']:g}")
+    if args.momentum is not None and settings["optimizer"] != "sgd":
+        return fail("train", f"--momentum applies to --optimizer sgd, not {settings['optimizer']}")
+    if args.momentum is not None and not 0 <= args.momentum < 1:
+        return fail("train", f"--momentum must be in [0, 1), got {args.momentum:g}")
     try:
-        with progress_display(config.epochs) as show:
+        args.out.mkdir(parents=True, exist_ok=True)  # a bad folder fails now, not after training
+    except OSError as error:
+        return fail("train", f"cannot write into {args.out}: {error}")
+    momentum = {} if args.momentum is None else {"momentum": args.momentum}
+    config = training.TrainConfig(dataset=args.dataset, loss=args.loss, hidden=args.hidden,
+                                  activation=args.activation, batch_size=args.batch_size, seed=args.seed,
+                                  **settings, **momentum)
+    print(f"training a {'-'.join(map(str, config.hidden))} {config.activation} MLP on {config.dataset} with "
+          f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, {config.epochs} epoch(s)")
+    try:
+        with ProgressDisplay(config.epochs) as show:
             result = training.fit(config, on_epoch=show)
     except ImportError as missing:  # digits without scikit-learn
         return fail("train", f"{missing}")
-    _, X_test, _, y_test = result.splits
     last = result.history[-1]
-    wrong = round(last["test_error"] * len(y_test))
     print(f"train accuracy {last['train_accuracy']:.2%}   test accuracy {last['test_accuracy']:.2%}   "
-          f"test classification error {wrong}/{len(y_test)} = {last['test_error']:.2%}")
-    written, notes = training.write_outputs(result, args.out)
+          f"test classification error {last['test_wrong']}/{len(result.splits[3])} = {last['test_error']:.2%}")
+    try:
+        written, notes = training.write_outputs(result, args.out)
+    except OSError as error:
+        return fail("train", f"cannot write into {args.out}: {error}")
     print("wrote:")
     for path in written:
         print(f"  {path}")
@@ -152,9 +177,9 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-class progress_display:
-    """A tqdm bar over epochs when stdout is a terminal and tqdm is installed;
-    otherwise a few plain lines (none of a bar's redraws end up in a log file)."""
+class ProgressDisplay:
+    """A tqdm bar over epochs, on stdout, when stdout is a terminal and tqdm is
+    installed; otherwise a few plain lines (no bar redraws end up in a log file)."""
 
     def __init__(self, epochs: int) -> None:
         self.epochs, self.bar = epochs, None
@@ -163,12 +188,13 @@ class progress_display:
         if sys.stdout.isatty():
             try:
                 from tqdm import tqdm
-                self.bar = tqdm(total=self.epochs, unit="epoch", leave=False)
+                self.bar = tqdm(total=self.epochs, unit="epoch", leave=False, file=sys.stdout)
             except ImportError:
                 pass
         return self.show
 
     def show(self, row: dict[str, Any]) -> None:
+        """Report one epoch's row of numbers."""
         if self.bar is not None:
             self.bar.update()
             self.bar.set_postfix(loss=f"{row['train_loss']:.4f}", test=f"{row['test_accuracy']:.1%}")

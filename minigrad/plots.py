@@ -13,10 +13,7 @@ from minigrad.grad_mode import no_grad
 from minigrad.nn import Module
 
 try:
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, works without a screen
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # a Figure saves itself: no pyplot, no backend switched under Jupyter
 except ImportError as missing:
     raise ImportError("minigrad.plots needs matplotlib: pip install 'minigrad[plots]'") from missing
 
@@ -32,7 +29,8 @@ def learning_curves(history: Sequence[dict[str, float]], path: str | Path) -> Pa
     'curves.png'
     """
     epochs = [row["epoch"] for row in history]
-    figure, (loss_axes, accuracy_axes) = plt.subplots(1, 2, figsize=(10, 4))
+    figure = Figure(figsize=(10, 4))
+    loss_axes, accuracy_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, [row["train_loss"] for row in history])
     loss_axes.set(xlabel="epoch", ylabel="training loss", title="loss")
     accuracy_axes.plot(epochs, [row["train_accuracy"] for row in history], label="train")
@@ -43,14 +41,23 @@ def learning_curves(history: Sequence[dict[str, float]], path: str | Path) -> Pa
 
 
 def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str | Path, resolution: int = 200) -> Path:
-    """The class the model predicts at every point of the plane, with the data on top; returns the path."""
+    """The class the model predicts at every point of the plane, with the data on top; returns the path.
+
+    >>> import tempfile
+    >>> from minigrad import nn
+    >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32), np.array([0, 1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     decision_boundary(nn.Linear(2, 2), X, y, Path(folder) / "boundary.png").name
+    'boundary.png'
+    """
     margin = 0.1 * (X.max(axis=0) - X.min(axis=0))
     low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
     xs, ys = np.meshgrid(np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution))
     grid = np.stack([xs.ravel(), ys.ravel()], axis=1).astype(X.dtype)
     with no_grad():
         predicted = model(Tensor(grid)).data.argmax(axis=1).reshape(xs.shape)
-    figure, axes = plt.subplots(figsize=(6, 6))
+    figure = Figure(figsize=(6, 6))
+    axes = figure.subplots()
     classes = int(max(y.max(), predicted.max())) + 1
     axes.contourf(xs, ys, predicted, levels=np.arange(classes + 1) - 0.5, cmap="tab10", alpha=0.25,
                   vmin=0, vmax=9)
@@ -59,10 +66,9 @@ def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str | P
     return _save(figure, path)
 
 
-def _save(figure: "plt.Figure", path: str | Path) -> Path:
+def _save(figure: Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    plt.close(figure)
     return path

@@ -90,11 +90,14 @@ def run_cli(*args):
     (["--hidden", "0"], "expected comma-separated positive integers"),
     (["--epochs", "0"], "expected an integer >= 1, got '0'"),
     (["--lr", "-1"], "--lr must be positive"),
+    (["--seed", "-1"], "expected an integer >= 0, got '-1'"),
+    (["--momentum", "1.5", "--optimizer", "sgd"], "--momentum must be in [0, 1), got 1.5"),
+    (["--momentum", "0.5", "--optimizer", "adam"], "--momentum applies to --optimizer sgd, not adam"),
 ])
 def test_a_bad_option_is_a_one_line_error_with_exit_code_2(args, message):
     result = run_cli("train", *args)
     assert result.returncode == 2 and message in result.stderr
-    assert len(result.stderr.strip().splitlines()[-1]) > 0 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
 
 
 def test_train_has_help_listing_every_option():
@@ -103,3 +106,30 @@ def test_train_has_help_listing_every_option():
     assert all(option in result.stdout for option in ("--dataset", "--loss", "--hidden", "--activation",
                                                        "--optimizer", "--lr", "--momentum", "--epochs",
                                                        "--batch-size", "--seed", "--out"))
+
+
+def test_an_out_folder_that_cannot_be_made_fails_before_training(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    result = run_cli("train", "--out", str(tmp_path / "afile" / "sub"))
+    assert result.returncode == 2 and "cannot write into" in result.stderr and "training" not in result.stdout
+
+
+def test_outputs_of_an_earlier_run_in_the_same_folder_are_removed(tmp_path):
+    cli.main(["train", "--dataset", "xor", "--epochs", "2", "--out", str(tmp_path)])
+    assert (tmp_path / "decision_boundary.png").exists()
+    training.write_outputs(training.fit(training.TrainConfig(dataset="digits", epochs=1)), tmp_path)
+    assert not (tmp_path / "decision_boundary.png").exists()
+
+
+def test_a_recommended_learning_rate_goes_with_its_optimizer_only():
+    assert training.settings_for("digits") == {"optimizer": "sgd", "lr": 0.05, "epochs": 40}
+    assert training.settings_for("digits", optimizer="adam")["lr"] == training.TrainConfig().lr
+    assert training.settings_for("spirals", lr=0.5) == {"optimizer": "adam", "lr": 0.5, "epochs": 150}
+
+
+def test_on_a_terminal_a_progress_bar_is_drawn_on_stdout(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    cli.main(["train", "--dataset", "xor", "--epochs", "3", "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert "epoch/s" in captured.out or "s/epoch" in captured.out
+    assert captured.err == "" and "  epoch" not in captured.out

@@ -57,9 +57,9 @@ WORKLOADS = [
 
 def initial_weights(w: Workload) -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(0)
-    return [(rng.uniform(-1, 1, (out, inp)).astype(np.float32) / np.sqrt(inp),
-             rng.uniform(-1, 1, out).astype(np.float32) / np.sqrt(inp))
-            for inp, out in zip(w.sizes[:-1], w.sizes[1:])]
+    bound = [1 / np.sqrt(inp) for inp in w.sizes[:-1]]  # PyTorch's initialisation range
+    return [((rng.uniform(-1, 1, (out, inp)) * b).astype(np.float32), (rng.uniform(-1, 1, out) * b).astype(np.float32))
+            for inp, out, b in zip(w.sizes[:-1], w.sizes[1:], bound)]
 
 
 def batch(w: Workload) -> tuple[np.ndarray, np.ndarray]:
@@ -158,11 +158,13 @@ def torch_step(w: Workload, weights):
 # ------------------------------------------------------------------ measuring --
 
 def check_same_weights(w: Workload, implementations: dict) -> None:
-    """One step of each from the same weights must give the same weights (to float32 rounding)."""
+    """One step of each from the same weights must give the same float32 weights (to rounding)."""
     results = {}
     for name, (step, weights_of) in implementations.items():
         step()
         results[name] = [(W.copy(), b.copy()) for W, b in weights_of()]
+        if any(array.dtype != np.float32 for pair in results[name] for array in pair):
+            raise SystemExit(f"{w.name}: {name} does not keep its weights float32; not timing it")
     reference = results["numpy"]
     for name, result in results.items():
         for (W, b), (W0, b0) in zip(result, reference):

@@ -44,7 +44,7 @@ class Op:
             error_type = ShapeError if isinstance(error, ValueError) else BadIndexError
             raise error_type(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
                              f" ({error}){rule}") from None
-        if grad_mode.enabled and any(t.requires_grad for t in inputs):
+        if grad_mode.enabled and any([t._requires_grad for t in inputs]):
             op.inputs = inputs
             return Tensor._from_op(data, op)
         return Tensor._from_op(data, None)
@@ -85,20 +85,21 @@ def topological_order(root: Tensor) -> list[Tensor]:
     ['x', 'y', 'z']
     """
     order: list[Tensor] = []
-    visited: set[int] = set()
+    visited: set[Tensor] = set()
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         if node._op is not None:
-            stack.extend((t, False) for t in node._op.inputs
-                         if t.requires_grad and id(t) not in visited)
+            for t in node._op.inputs:
+                if t._requires_grad and t not in visited:
+                    stack.append((t, False))
     return order
 
 
@@ -121,9 +122,10 @@ def backward_pass(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.n
         if node._op is None:
             continue
         for parent, parent_grad in zip(node._op.inputs, node._op.backward(node_grad)):
-            if parent_grad is None or not parent.requires_grad:
+            if parent_grad is None or not parent._requires_grad:
                 continue
-            parent_grad = unbroadcast(parent_grad, parent.data.shape)
+            if parent_grad.shape != parent.data.shape:
+                parent_grad = unbroadcast(parent_grad, parent.data.shape)
             grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
 
 
@@ -246,8 +248,11 @@ class Tensor:
         seed = self._seed_gradient(grad)
         finished = [(node, node_grad) for node, node_grad in backward_pass(self, seed)
                     if node._op is None or node._retains_grad]
+        handed_out = {id(seed)}  # arrays that someone else may hold: the caller's seed, and each .grad set below
         for node, node_grad in finished:  # only now touch .grad: an error above changes nothing
-            node._accumulate(node_grad)
+            fresh = id(node_grad) not in handed_out and node_grad.base is None and node_grad.flags.writeable
+            node._accumulate(node_grad, fresh)
+            handed_out.add(id(node_grad))
 
     def _seed_gradient(self, grad: Any) -> np.ndarray:
         if grad is None:
@@ -261,9 +266,12 @@ class Tensor:
             raise ValueError(f"backward: grad has shape {seed.shape}, expected the tensor's shape {self.shape}")
         return seed.astype(self.dtype, copy=False)
 
-    def _accumulate(self, grad: np.ndarray) -> None:
+    def _accumulate(self, grad: np.ndarray, fresh: bool) -> None:
+        """Add `grad` to .grad. A fresh array (made by an op for this tensor alone) is
+        kept as it is; anything that may be shared (a view, the seed, an array another
+        tensor keeps) is copied, so that .grad is always this tensor's own array."""
         if self.grad is None:
-            self.grad = np.array(grad, dtype=self.dtype)  # our own copy: grads may alias
+            self.grad = grad if fresh and grad.dtype == self.dtype else np.array(grad, dtype=self.dtype)
         else:
             self.grad += grad
 

@@ -114,10 +114,11 @@ def _float_target(loss: str, target: Any, x: Tensor) -> Tensor:
     return Tensor(y.astype(x.dtype, copy=False), name=getattr(target, "name", None))
 
 
-def _weight(loss: str, weight: Any, shape: tuple[int, ...], dtype: np.dtype, what: str = "weight") -> np.ndarray:
-    """A weight broadcast to `shape` (1 when None)."""
+def _weight(loss: str, weight: Any, shape: tuple[int, ...], dtype: np.dtype,
+            what: str = "weight") -> np.ndarray | None:
+    """A weight broadcast to `shape`, or None when there is none."""
     if weight is None:
-        return np.broadcast_to(np.ones((), dtype=dtype), shape)
+        return None
     w = _constant(loss, what, weight).astype(dtype, copy=False)
     try:
         return np.broadcast_to(w, shape)
@@ -145,8 +146,8 @@ def _labels(loss: str, target: Any, z: Tensor) -> np.ndarray:
     if labels.shape != (n,):
         raise ValueError(f"{loss}: target shape {labels.shape} does not match input shape {z.shape}; "
                          f"expected ({n},), one class index per row")
-    outside = labels[(labels < 0) | (labels >= classes)]
-    if outside.size:
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        outside = labels[(labels < 0) | (labels >= classes)]
         raise ValueError(f"{loss}: target contains class index {outside[0]}, outside [0, {classes}) "
                          f"for {classes} classes")
     return labels
@@ -246,7 +247,7 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
     w = _weight("binary_cross_entropy", weight, p.shape, p.dtype)
     divisor = _divisor("binary_cross_entropy", reduction, p.size, "number of elements")
     if fused:
-        return losses.BCELoss.apply(p, y, reduction=reduction, divisor=divisor, weight=w)
+        return losses.BCELoss.apply(p, y, reduction=reduction, divisor=divisor, weight=1.0 if w is None else w)
     smallest = np.exp(losses.LOG_FLOOR)  # clamping p here clamps log p at -100, and keeps 1/p finite
     per_element = -(y * p.clip(smallest, None).log() + (1 - y) * (1 - p).clip(smallest, None).log())
     return _reduce(per_element if weight is None else Tensor(w) * per_element, reduction, divisor)
@@ -269,7 +270,8 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
     pw = _weight("binary_cross_entropy_with_logits", pos_weight, z.shape, z.dtype, what="pos_weight")
     divisor = _divisor("binary_cross_entropy_with_logits", reduction, z.size, "number of elements")
     if fused:
-        return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=divisor, weight=w, pos_weight=pw)
+        return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=divisor,
+                                              weight=1.0 if w is None else w, pos_weight=1.0 if pw is None else pw)
     shift = (-z).relu().detach()  # log(e^0 + e^-z) by log-sum-exp; the shift carries no gradient
     softplus_of_minus_z = shift + ((-z - shift).exp() + (-shift).exp()).log()  # = -log σ(z)
     y_weight = 1 if pos_weight is None else 1 + (Tensor(pw) - 1) * y
@@ -297,7 +299,7 @@ def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothi
     if raw.dtype.kind in "iu" or raw.dtype == bool:
         labels = _labels(loss, raw, z)
         t = np.eye(classes, dtype=z.dtype)[labels]
-        divisor = float(class_weight[labels].sum())
+        divisor = float(n if class_weight is None else class_weight[labels].sum())
     elif raw.ndim == 1:
         raise TypeError(f"{loss}: a target of shape {raw.shape} must hold integer class indices, got dtype "
                         f"{raw.dtype}; write labels as np.array([...]) of ints (Tensor([...]) makes float32)")
@@ -306,7 +308,7 @@ def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothi
         divisor = float(n)
     if label_smoothing:
         t = t * (1 - label_smoothing) + label_smoothing / classes
-    return t * class_weight, divisor
+    return (t if class_weight is None else t * class_weight), divisor
 
 
 def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
@@ -345,6 +347,8 @@ def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str 
     log_p = _logits("nll_loss", log_probs)
     labels = _labels("nll_loss", target, log_p)
     class_weight = _weight("nll_loss", weight, (log_p.shape[1],), log_p.dtype)
+    if class_weight is None:
+        class_weight = np.ones(log_p.shape[1], dtype=log_p.dtype)
     divisor = _divisor("nll_loss", reduction, float(class_weight[labels].sum()), "summed weight of the true classes")
     if fused:
         return losses.NLLLoss.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,

@@ -137,9 +137,11 @@ class Affine(Op):
         return out if b is None else out + b
 
     def backward(self, grad):
-        rows = grad.reshape(-1, grad.shape[-1])  # every batch position is one row
+        x, rows = self.x, grad
+        if grad.ndim != 2:  # every batch position is one row
+            x, rows = x.reshape(-1, x.shape[-1]), grad.reshape(-1, grad.shape[-1])
         grad_x = grad @ self.W if self.inputs[0].requires_grad else None  # d(xWᵀ)/dx = (·) W
-        grad_W = rows.T @ self.x.reshape(-1, self.x.shape[-1])            # d(xWᵀ)/dW = (·)ᵀ x, summed over rows
+        grad_W = rows.T @ x                                              # d(xWᵀ)/dW = (·)ᵀ x, summed over rows
         grad_b = rows.sum(axis=0) if len(self.inputs) == 3 else None     # d(b)/db = 1, summed over rows
         return grad_x, grad_W, grad_b
 

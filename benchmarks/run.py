@@ -12,6 +12,13 @@ timed, one step of each must land on the same weights: a fast but wrong
 engine is not reported. BLAS is pinned to one thread, the implementations
 alternate (A B C A B C ...) in one process, and each is reported as its
 median time and its ratio to NumPy (the median of the per-round ratios).
+
+Alternating has a cost of its own on Linux: after each implementation's step,
+glibc gives the freed heap back to the operating system, and the next one
+faults it back in page by page (measured: about 800 page faults per W2 step,
+for NumPy and minigrad alike, and about 40 without alternating). So that the
+ratios measure the engines and not that churn, the benchmark asks glibc to
+keep freed memory (mallopt), for every implementation alike.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ for variable in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ[variable] = "1"  # before NumPy loads BLAS: one thread, as the targets assume
 
 import argparse  # noqa: E402
+import ctypes  # noqa: E402
+import ctypes.util  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
@@ -35,6 +44,18 @@ import minigrad  # noqa: E402
 from minigrad import Tensor, nn, optim  # noqa: E402
 
 LR = 0.1
+
+
+def keep_freed_memory() -> str:
+    """Ask glibc not to return freed heap to the OS (see the module docstring); say what was done."""
+    library = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(library) if library else None
+    if libc is None or not hasattr(libc, "mallopt"):
+        return "allocator as it is (no glibc mallopt)"
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    if libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25):
+        return "glibc keeps freed memory"
+    return "allocator as it is (mallopt refused)"
 
 
 @dataclass
@@ -104,7 +125,8 @@ def numpy_step(w: Workload, weights) -> tuple[Callable[[], None], Callable[[], l
     x, y = batch(w)
     target = np.eye(w.sizes[-1], dtype=np.float32)[y] if w.loss == "ce" else y
 
-    def step() -> None:
+    def step() -> float:
+        """Like the other implementations, this step computes the loss, not only its gradient."""
         activations, h = [x], x
         for i, (W, b) in enumerate(params):
             h = h @ W.T + b
@@ -112,9 +134,13 @@ def numpy_step(w: Workload, weights) -> tuple[Callable[[], None], Callable[[], l
                 h = np.maximum(h, 0)
             activations.append(h)
         if w.loss == "ce":
-            e = np.exp(h - h.max(axis=1, keepdims=True))
-            grad = (e / e.sum(axis=1, keepdims=True) - target) / len(x)   # softmax - y, mean over the batch
+            shifted = h - h.max(axis=1, keepdims=True)
+            e = np.exp(shifted)
+            total = e.sum(axis=1, keepdims=True)
+            loss = (np.log(total) - (target * shifted).sum(axis=1, keepdims=True)).mean()  # -mean log softmax[y]
+            grad = (e / total - target) / len(x)                                           # softmax - y, mean
         else:
+            loss = ((h - target) ** 2).mean()
             grad = 2 * (h - target) / h.size                                # d mean((h - y)²)
         for i in reversed(range(len(params))):
             W, b = params[i]
@@ -123,6 +149,7 @@ def numpy_step(w: Workload, weights) -> tuple[Callable[[], None], Callable[[], l
                 grad = (grad @ W) * (activations[i] > 0)
             W -= LR * grad_W
             b -= LR * grad_b
+        return loss
 
     return step, lambda: params
 
@@ -172,8 +199,12 @@ def check_same_weights(w: Workload, implementations: dict) -> None:
                 raise SystemExit(f"{w.name}: {name}'s weights after one step differ from NumPy's; not timing it")
 
 
-def time_interleaved(implementations: dict, steps: int, rounds: int) -> dict[str, list[float]]:
+def time_interleaved(implementations: dict, steps: int, rounds: int, warmup: int = 3) -> dict[str, list[float]]:
+    """Per-step times of each implementation, alternating them, after a few untimed rounds."""
     times: dict[str, list[float]] = {name: [] for name in implementations}
+    for _ in range(warmup):
+        for step, _ in implementations.values():
+            step()
     for _ in range(rounds):
         for name, (step, _) in implementations.items():
             start = time.perf_counter()
@@ -209,8 +240,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="a few repeats only, for CI")
     args = parser.parse_args(argv)
     rounds = 3 if args.quick else 41
+    allocator = keep_freed_memory()
     print(f"minigrad {minigrad.__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
-          f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS pinned to 1 thread, {rounds} rounds")
+          f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS pinned to 1 thread, {allocator}, {rounds} rounds")
     print(f"{'':4} {'workload':<28} {'NumPy':>10} {'minigrad':>10} {'ratio':>7} {'target':>8} "
           f"{'PyTorch':>10} {'ratio':>7}")
     report: dict = {}

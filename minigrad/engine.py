@@ -250,7 +250,7 @@ class Tensor:
                     if node._op is None or node._retains_grad]
         handed_out = {id(seed)}  # arrays that someone else may hold: the caller's seed, and each .grad set below
         for node, node_grad in finished:  # only now touch .grad: an error above changes nothing
-            fresh = id(node_grad) not in handed_out and node_grad.base is None and node_grad.flags.writeable
+            fresh = id(node_grad) not in handed_out and node_grad.base is None  # read-only views have a base
             node._accumulate(node_grad, fresh)
             handed_out.add(id(node_grad))
 

@@ -329,7 +329,9 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     divisor = _divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
     if fused:
         name = target.name if isinstance(target, Tensor) else None  # the target's node keeps its name in pictures
-        return losses.CrossEntropyLoss.apply(z, Tensor(t, name=name), reduction=reduction, divisor=divisor)
+        one_hot = weight is None and not label_smoothing and _constant("cross_entropy", "target", target).ndim == 1
+        return losses.CrossEntropyLoss.apply(z, Tensor(t, name=name), reduction=reduction, divisor=divisor,
+                                             one_hot=one_hot)
     shifted = z - z.max(axis=1, keepdims=True).detach()  # softmax ignores shifts: no gradient through the max
     log_p = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
     return _reduce(-(Tensor(t) * log_p).sum(axis=1), reduction, divisor)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.activations import stable_log_softmax, stable_sigmoid
+from minigrad.activations import stable_sigmoid
 from minigrad.engine import Op
 
 LOG_FLOOR = -100.0  # log(p) is clamped here, as PyTorch does, so p = 0 or 1 stays finite
@@ -81,9 +81,13 @@ class CrossEntropyLoss(LossOp):
     -Σ_c t_c log softmax(z)_c, whose gradient is softmax(z)·Σ_c t_c - t. One-hot labels, soft labels, label smoothing and
     class weights all arrive here folded into t (see functional._class_targets)."""
 
-    def pointwise(self, z, t):
-        log_p = stable_log_softmax(z, axis=1)
-        return -(t * log_p).sum(axis=1), np.exp(log_p) * t.sum(axis=1, keepdims=True) - t  # one-hot: softmax(z) - y
+    def pointwise(self, z, t, one_hot):
+        shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp, with the max subtracted first
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        log_p, p = shifted - np.log(total), e / total  # log softmax(z) and softmax(z)
+        grad = p - t if one_hot else p * t.sum(axis=1, keepdims=True) - t  # one-hot: softmax(z) - y
+        return -(t * log_p).sum(axis=1), grad
 
 
 class NLLLoss(LossOp):

@@ -134,7 +134,9 @@ class Affine(Op):
     def forward(self, x, W, b=None):
         self.x, self.W = x, W
         out = x @ W.T
-        return out if b is None else out + b
+        if b is not None:
+            out += b  # in place: out is a new array, so no second one is needed
+        return out
 
     def backward(self, grad):
         x, rows = self.x, grad

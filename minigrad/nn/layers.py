@@ -56,22 +56,25 @@ class Sequential(Module):
         for i, module in enumerate(modules):
             if not isinstance(module, Module):
                 raise TypeError(f"Sequential: argument {i} is a {type(module).__name__}, expected a Module")
-            setattr(self, str(i), module)
+        self._layers = modules
+
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        yield from ((str(i), module) for i, module in enumerate(self._layers))  # named by position, as in PyTorch
+        yield from super()._members()
 
     def forward(self, x: Any) -> Any:
-        for module in self:
+        for module in self._layers:
             x = module(x)
         return x
 
     def __getitem__(self, index: int | slice) -> Module:
-        layers = list(self)
-        return Sequential(*layers[index]) if isinstance(index, slice) else layers[index]
+        return Sequential(*self._layers[index]) if isinstance(index, slice) else self._layers[index]
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return len(self._layers)
 
     def __iter__(self) -> Iterator[Module]:
-        return (value for name, value in vars(self).items() if name.isdigit())
+        return iter(self._layers)
 
 
 class Sigmoid(Module):

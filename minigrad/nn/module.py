@@ -58,9 +58,9 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def _members(self) -> Iterator[tuple[str, Any]]:
-        """(name, value) of every attribute, looking into lists, tuples and dicts:
-        items are named name.0, name.1, ... and name.key."""
-        stack = list(reversed(vars(self).items()))
+        """(name, value) of every public attribute (a name starting with _ is private),
+        looking into lists, tuples and dicts: items are named name.0, name.1, ... and name.key."""
+        stack = [(name, value) for name, value in reversed(vars(self).items()) if not name.startswith("_")]
         while stack:
             name, value = stack.pop()
             if isinstance(value, (list, tuple)):

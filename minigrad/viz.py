@@ -171,7 +171,10 @@ def _numbers(array: np.ndarray, max_elements: int) -> str:
     if array.size <= max_elements:
         return np.array2string(array.ravel(), precision=4, separator=", ")
     as_float = array.astype(np.float64)
-    return f"mean {as_float.mean():.3g}, min {as_float.min():.3g}, max {as_float.max():.3g}"
+    low, high, mean = as_float.min(), as_float.max(), as_float.mean()
+    if abs(mean) < 1e-6 * max(abs(low), abs(high)):  # rounding noise around 0, e.g. of softmax - y summed
+        mean = 0.0
+    return f"mean {mean:.3g}, min {low:.3g}, max {high:.3g}"
 
 
 # ---------------------------------------------------------------- rendering --

@@ -242,7 +242,7 @@ class Tensor:
         >>> x.grad.tolist()
         [2.0, 2.0]
         """
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError("backward: this tensor does not require grad; create the leaves "
                                "with requires_grad=True (and not under no_grad)")
         seed = self._seed_gradient(grad)
@@ -260,7 +260,7 @@ class Tensor:
                 raise ValueError(f"backward: grad can be omitted only for a one-element tensor, "
                                  f"but this one has shape {self.shape}; pass grad=np.ones({self.shape}) "
                                  "(or call .sum().backward()) to differentiate the sum of its elements")
-            return np.ones(self.shape, dtype=self.dtype)
+            return np.ones(self.data.shape, dtype=self.data.dtype)
         seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
         if seed.shape != self.shape:
             raise ValueError(f"backward: grad has shape {seed.shape}, expected the tensor's shape {self.shape}")

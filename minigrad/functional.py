@@ -280,9 +280,9 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
 
 
 def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float
-                  ) -> tuple[np.ndarray, float]:
-    """Fold every label format into per-class target weights t (N, C), and the
-    divisor of the 'mean' reduction.
+                  ) -> tuple[np.ndarray, float, bool]:
+    """Fold every label format into per-class target weights t (N, C); return
+    them, the divisor of the 'mean' reduction, and whether t is plain one-hot.
 
     Integer labels become one-hot rows; float rows are used as given (soft
     labels: they need not sum to 1). Label smoothing mixes in the uniform
@@ -299,6 +299,8 @@ def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothi
     if raw.dtype.kind in "iu" or raw.dtype == bool:
         labels = _labels(loss, raw, z)
         t = np.eye(classes, dtype=z.dtype)[labels]
+        if class_weight is None and not label_smoothing:
+            return t, float(n), True
         divisor = float(n if class_weight is None else class_weight[labels].sum())
     elif raw.ndim == 1:
         raise TypeError(f"{loss}: a target of shape {raw.shape} must hold integer class indices, got dtype "
@@ -308,7 +310,7 @@ def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothi
         divisor = float(n)
     if label_smoothing:
         t = t * (1 - label_smoothing) + label_smoothing / classes
-    return (t if class_weight is None else t * class_weight), divisor
+    return (t if class_weight is None else t * class_weight), divisor, False
 
 
 def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
@@ -325,11 +327,10 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     """
     _check_reduction("cross_entropy", reduction)
     z = _logits("cross_entropy", logits)
-    t, divisor = _class_targets("cross_entropy", z, target, weight, label_smoothing)
+    t, divisor, one_hot = _class_targets("cross_entropy", z, target, weight, label_smoothing)
     divisor = _divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
     if fused:
         name = target.name if isinstance(target, Tensor) else None  # the target's node keeps its name in pictures
-        one_hot = weight is None and not label_smoothing and _constant("cross_entropy", "target", target).ndim == 1
         return losses.CrossEntropyLoss.apply(z, Tensor(t, name=name), reduction=reduction, divisor=divisor,
                                              one_hot=one_hot)
     shifted = z - z.max(axis=1, keepdims=True).detach()  # softmax ignores shifts: no gradient through the max

@@ -123,12 +123,12 @@ def numpy_step(w: Workload, weights) -> tuple[Callable[[], None], Callable[[], l
     """The same step written out by hand: the floor."""
     params = [(W.copy(), b.copy()) for W, b in weights]
     x, y = batch(w)
-    classes = w.sizes[-1]
+    identity = np.eye(w.sizes[-1], dtype=np.float32)  # its rows are the one-hot vectors
 
     def step() -> float:
         """Like the other implementations, this step computes the loss, not only its gradient,
         and takes the labels as class indices (one-hot is made here, as a new batch would need)."""
-        target = np.eye(classes, dtype=np.float32)[y] if w.loss == "ce" else y
+        target = identity.take(y, axis=0) if w.loss == "ce" else y
         activations, h = [x], x
         for i, (W, b) in enumerate(params):
             h = h @ W.T + b

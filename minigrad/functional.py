@@ -13,6 +13,7 @@ shape: a (N,) target against a (N, 1) prediction is an error, not a broadcast.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -151,6 +152,14 @@ def _labels(loss: str, target: Any, z: Tensor) -> np.ndarray:
         raise ValueError(f"{loss}: target contains class index {outside[0]}, outside [0, {classes}) "
                          f"for {classes} classes")
     return labels
+
+
+@functools.lru_cache(maxsize=64)
+def _identity(classes: int, dtype: np.dtype) -> np.ndarray:
+    """The C × C identity matrix, whose rows are the one-hot vectors (made once per C and dtype)."""
+    identity = np.eye(classes, dtype=dtype)
+    identity.flags.writeable = False
+    return identity
 
 
 def _divisor(loss: str, reduction: str, divisor: float, counted: str) -> float:
@@ -298,7 +307,7 @@ def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothi
     raw = _constant(loss, "target", target)
     if raw.dtype.kind in "iu" or raw.dtype == bool:
         labels = _labels(loss, raw, z)
-        t = np.eye(classes, dtype=z.dtype)[labels]
+        t = _identity(classes, z.dtype).take(labels, axis=0)  # one-hot rows
         if class_weight is None and not label_smoothing:
             return t, float(n), True
         divisor = float(n if class_weight is None else class_weight[labels].sum())

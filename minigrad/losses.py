@@ -30,7 +30,8 @@ class LossOp(Op):
     def backward(self, grad):
         if self.reduction == "none":  # one loss per sample: spread it over that sample's elements
             grad = grad.reshape(grad.shape + (1,) * (self.local_grad.ndim - grad.ndim))
-        return grad * self.scale * self.local_grad, None  # dL/dx = dL/dloss · dloss/dx
+            return grad * self.scale * self.local_grad, None
+        return (grad.item() * self.scale) * self.local_grad, None  # dL/dx = dL/dloss · dloss/dx; one number
 
     def pointwise(self, x, target, **options):
         raise NotImplementedError

@@ -128,9 +128,7 @@ def run_explain(args: argparse.Namespace) -> int:
         written, problems = explain.write_explanation(args.out, args.x, args.w, args.b, args.target, args.format)
     except OSError as error:
         return fail("explain", f"cannot write into {args.out}: {error}")
-    print("wrote:")
-    for path in written:
-        print(f"  {path}")
+    report_written(written)
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
@@ -169,9 +167,7 @@ def run_train(args: argparse.Namespace) -> int:
         written, notes = training.write_outputs(result, args.out)
     except OSError as error:
         return fail("train", f"cannot write into {args.out}: {error}")
-    print("wrote:")
-    for path in written:
-        print(f"  {path}")
+    report_written(written)
     for note in notes:
         print(f"note: {note}")
     return 0
@@ -204,6 +200,13 @@ class ProgressDisplay:
     def __exit__(self, *exc_info: object) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def report_written(paths: list[Path]) -> None:
+    """List every file a command wrote."""
+    print("wrote:")
+    for path in paths:
+        print(f"  {path}")
 
 
 def fail(command: str, message: str) -> int:

@@ -13,19 +13,19 @@ shape: a (N,) target against a (N, 1) prediction is an error, not a broadcast.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
 
 from minigrad import losses, ops
 from minigrad.engine import Tensor
+from minigrad.loss_inputs import (REDUCTIONS, broadcast_weight, check_reduction, class_labels, class_targets,
+                                  float_target, logits_matrix, mean_divisor, prediction)
 from minigrad.shape_ops import where
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
     "l1_loss", "linear", "log_softmax", "mse_loss", "multi_margin_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh"]
 
-REDUCTIONS = ("mean", "sum", "none")
 
 
 # ------------------------------------------------------------------ layers --
@@ -87,89 +87,6 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return x.log_softmax(axis=axis)
 
 
-# --------------------------------------------------------- input checking --
-
-def _prediction(loss: str, x: Any) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{loss}: input must be a float tensor, got dtype {x.dtype}")
-    return x
-
-
-def _constant(loss: str, what: str, value: Any) -> np.ndarray:
-    if isinstance(value, Tensor):
-        if value.requires_grad:
-            raise ValueError(f"{loss}: {what} requires grad, but loss targets and weights are "
-                             f"constants; pass {what}.detach()")
-        return value.data
-    return np.asarray(value)
-
-
-def _float_target(loss: str, target: Any, x: Tensor) -> Tensor:
-    y = _constant(loss, "target", target)
-    if y.shape != x.shape:
-        raise ValueError(f"{loss}: target shape {y.shape} differs from input shape {x.shape}; expected "
-                         "equal shapes (no broadcasting; reshape one of them)")
-    if isinstance(target, Tensor) and y.dtype == x.dtype:
-        return target  # the same node in a picture of the graph, name and all
-    return Tensor(y.astype(x.dtype, copy=False), name=getattr(target, "name", None))
-
-
-def _weight(loss: str, weight: Any, shape: tuple[int, ...], dtype: np.dtype,
-            what: str = "weight") -> np.ndarray | None:
-    """A weight broadcast to `shape`, or None when there is none."""
-    if weight is None:
-        return None
-    w = _constant(loss, what, weight).astype(dtype, copy=False)
-    try:
-        return np.broadcast_to(w, shape)
-    except ValueError:
-        raise ValueError(f"{loss}: {what} of shape {w.shape} does not broadcast to the input shape {shape}") from None
-
-
-def _check_reduction(loss: str, reduction: str, allowed: tuple[str, ...] = REDUCTIONS) -> None:
-    if reduction not in allowed:
-        raise ValueError(f"{loss}: reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r}")
-
-
-def _logits(loss: str, x: Any) -> Tensor:
-    z = _prediction(loss, x)
-    if z.ndim != 2:
-        raise ValueError(f"{loss}: input must have shape (N, C), got {z.shape}")
-    return z
-
-
-def _labels(loss: str, target: Any, z: Tensor) -> np.ndarray:
-    labels = _constant(loss, "target", target)
-    n, classes = z.shape
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"{loss}: target must hold integer class indices, got dtype {labels.dtype}")
-    if labels.shape != (n,):
-        raise ValueError(f"{loss}: target shape {labels.shape} does not match input shape {z.shape}; "
-                         f"expected ({n},), one class index per row")
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        outside = labels[(labels < 0) | (labels >= classes)]
-        raise ValueError(f"{loss}: target contains class index {outside[0]}, outside [0, {classes}) "
-                         f"for {classes} classes")
-    return labels
-
-
-@functools.lru_cache(maxsize=64)
-def _identity(classes: int, dtype: np.dtype) -> np.ndarray:
-    """The C × C identity matrix, whose rows are the one-hot vectors (made once per C and dtype)."""
-    identity = np.eye(classes, dtype=dtype)
-    identity.flags.writeable = False
-    return identity
-
-
-def _divisor(loss: str, reduction: str, divisor: float, counted: str) -> float:
-    """The divisor of reduction='mean'. A mean over nothing would be a silent NaN: refuse it."""
-    if reduction == "mean" and divisor == 0:
-        raise ValueError(f"{loss}: reduction='mean' divides by the {counted}, which is 0; "
-                         "use reduction='sum' or give it something to average")
-    return divisor
-
-
 def _reduce(per_element: Tensor, reduction: str, divisor: float) -> Tensor:
     """The reductions, for losses built from primitive ops."""
     if reduction == "none":
@@ -186,10 +103,10 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = 
     >>> mse_loss(Tensor([1.0, 3.0]), [0.0, 0.0]).item()
     5.0
     """
-    _check_reduction("mse_loss", reduction)
-    x = _prediction("mse_loss", input)
-    y = _float_target("mse_loss", target, x)
-    divisor = _divisor("mse_loss", reduction, x.size, "number of elements")
+    check_reduction("mse_loss", reduction)
+    x = prediction("mse_loss", input)
+    y = float_target("mse_loss", target, x)
+    divisor = mean_divisor("mse_loss", reduction, x.size, "number of elements")
     if fused:
         return losses.MSELoss.apply(x, y, reduction=reduction, divisor=divisor)
     return _reduce((x - y) ** 2, reduction, divisor)
@@ -201,10 +118,10 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = T
     >>> l1_loss(Tensor([1.0, -3.0]), [0.0, 0.0]).item()
     2.0
     """
-    _check_reduction("l1_loss", reduction)
-    x = _prediction("l1_loss", input)
-    y = _float_target("l1_loss", target, x)
-    divisor = _divisor("l1_loss", reduction, x.size, "number of elements")
+    check_reduction("l1_loss", reduction)
+    x = prediction("l1_loss", input)
+    y = float_target("l1_loss", target, x)
+    divisor = mean_divisor("l1_loss", reduction, x.size, "number of elements")
     if fused:
         return losses.L1Loss.apply(x, y, reduction=reduction, divisor=divisor)
     return _reduce((x - y).abs(), reduction, divisor)
@@ -217,13 +134,13 @@ def huber_loss(input: Tensor, target: Any, delta: float = 1.0, reduction: str = 
     >>> huber_loss(Tensor([0.5, 3.0]), [0.0, 0.0], reduction="none").data.tolist()
     [0.125, 2.5]
     """
-    _check_reduction("huber_loss", reduction)
+    check_reduction("huber_loss", reduction)
     delta = float(delta)  # a Python float: a NumPy float64 would upcast float32 losses
     if not delta > 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    x = _prediction("huber_loss", input)
-    y = _float_target("huber_loss", target, x)
-    divisor = _divisor("huber_loss", reduction, x.size, "number of elements")
+    x = prediction("huber_loss", input)
+    y = float_target("huber_loss", target, x)
+    divisor = mean_divisor("huber_loss", reduction, x.size, "number of elements")
     if fused:
         return losses.HuberLoss.apply(x, y, reduction=reduction, divisor=divisor, delta=delta)
     error = x - y
@@ -246,15 +163,15 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
     >>> round(binary_cross_entropy(Tensor([0.9]), [1.0]).item(), 4)
     0.1054
     """
-    _check_reduction("binary_cross_entropy", reduction)
-    p = _prediction("binary_cross_entropy", prob)
+    check_reduction("binary_cross_entropy", reduction)
+    p = prediction("binary_cross_entropy", prob)
     outside = p.data[~((p.data >= 0) & (p.data <= 1))]
     if outside.size:
         raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], found {outside[0]}; "
                          "for logits use binary_cross_entropy_with_logits")
-    y = _float_target("binary_cross_entropy", target, p)
-    w = _weight("binary_cross_entropy", weight, p.shape, p.dtype)
-    divisor = _divisor("binary_cross_entropy", reduction, p.size, "number of elements")
+    y = float_target("binary_cross_entropy", target, p)
+    w = broadcast_weight("binary_cross_entropy", weight, p.shape, p.dtype)
+    divisor = mean_divisor("binary_cross_entropy", reduction, p.size, "number of elements")
     if fused:
         return losses.BCELoss.apply(p, y, reduction=reduction, divisor=divisor, weight=1.0 if w is None else w)
     smallest = np.exp(losses.LOG_FLOOR)  # clamping p here clamps log p at -100, and keeps 1/p finite
@@ -272,12 +189,12 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
     >>> binary_cross_entropy_with_logits(Tensor([1e4, -1e4]), [1.0, 0.0]).item()
     0.0
     """
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
-    z = _prediction("binary_cross_entropy_with_logits", logits)
-    y = _float_target("binary_cross_entropy_with_logits", target, z)
-    w = _weight("binary_cross_entropy_with_logits", weight, z.shape, z.dtype)
-    pw = _weight("binary_cross_entropy_with_logits", pos_weight, z.shape, z.dtype, what="pos_weight")
-    divisor = _divisor("binary_cross_entropy_with_logits", reduction, z.size, "number of elements")
+    check_reduction("binary_cross_entropy_with_logits", reduction)
+    z = prediction("binary_cross_entropy_with_logits", logits)
+    y = float_target("binary_cross_entropy_with_logits", target, z)
+    w = broadcast_weight("binary_cross_entropy_with_logits", weight, z.shape, z.dtype)
+    pw = broadcast_weight("binary_cross_entropy_with_logits", pos_weight, z.shape, z.dtype, what="pos_weight")
+    divisor = mean_divisor("binary_cross_entropy_with_logits", reduction, z.size, "number of elements")
     if fused:
         return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=divisor,
                                               weight=1.0 if w is None else w, pos_weight=1.0 if pw is None else pw)
@@ -286,40 +203,6 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
     y_weight = 1 if pos_weight is None else 1 + (Tensor(pw) - 1) * y
     per_element = (1 - y) * z + y_weight * softplus_of_minus_z
     return _reduce(per_element if weight is None else Tensor(w) * per_element, reduction, divisor)
-
-
-def _class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float
-                  ) -> tuple[np.ndarray, float, bool]:
-    """Fold every label format into per-class target weights t (N, C); return
-    them, the divisor of the 'mean' reduction, and whether t is plain one-hot.
-
-    Integer labels become one-hot rows; float rows are used as given (soft
-    labels: they need not sum to 1). Label smoothing mixes in the uniform
-    distribution: t = (1 - ε) t + ε / C. Class weights multiply each column.
-    As in PyTorch, 'mean' divides by the summed weight of the true classes
-    for integer labels, and by N for probability targets.
-    """
-    n, classes = z.shape
-    label_smoothing = float(label_smoothing)  # a Python float: a NumPy float64 would upcast float32 targets
-    if not 0 <= label_smoothing <= 1:
-        raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    class_weight = _weight(loss, weight, (classes,), z.dtype)
-    raw = _constant(loss, "target", target)
-    if raw.dtype.kind in "iu" or raw.dtype == bool:
-        labels = _labels(loss, raw, z)
-        t = _identity(classes, z.dtype).take(labels, axis=0)  # one-hot rows
-        if class_weight is None and not label_smoothing:
-            return t, float(n), True
-        divisor = float(n if class_weight is None else class_weight[labels].sum())
-    elif raw.ndim == 1:
-        raise TypeError(f"{loss}: a target of shape {raw.shape} must hold integer class indices, got dtype "
-                        f"{raw.dtype}; write labels as np.array([...]) of ints (Tensor([...]) makes float32)")
-    else:
-        t = _float_target(loss, raw, z).data
-        divisor = float(n)
-    if label_smoothing:
-        t = t * (1 - label_smoothing) + label_smoothing / classes
-    return (t if class_weight is None else t * class_weight), divisor, False
 
 
 def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
@@ -334,10 +217,10 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     >>> round(cross_entropy(Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)
     0.6931
     """
-    _check_reduction("cross_entropy", reduction)
-    z = _logits("cross_entropy", logits)
-    t, divisor, one_hot = _class_targets("cross_entropy", z, target, weight, label_smoothing)
-    divisor = _divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
+    check_reduction("cross_entropy", reduction)
+    z = logits_matrix("cross_entropy", logits)
+    t, divisor, one_hot = class_targets("cross_entropy", z, target, weight, label_smoothing)
+    divisor = mean_divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
     if fused:
         name = target.name if isinstance(target, Tensor) else None  # the target's node keeps its name in pictures
         return losses.CrossEntropyLoss.apply(z, Tensor(t, name=name), reduction=reduction, divisor=divisor,
@@ -355,13 +238,13 @@ def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str 
     >>> nll_loss(Tensor([[-0.5, -2.0]]), np.array([1])).item()
     2.0
     """
-    _check_reduction("nll_loss", reduction)
-    log_p = _logits("nll_loss", log_probs)
-    labels = _labels("nll_loss", target, log_p)
-    class_weight = _weight("nll_loss", weight, (log_p.shape[1],), log_p.dtype)
+    check_reduction("nll_loss", reduction)
+    log_p = logits_matrix("nll_loss", log_probs)
+    labels = class_labels("nll_loss", target, log_p)
+    class_weight = broadcast_weight("nll_loss", weight, (log_p.shape[1],), log_p.dtype)
     if class_weight is None:
         class_weight = np.ones(log_p.shape[1], dtype=log_p.dtype)
-    divisor = _divisor("nll_loss", reduction, float(class_weight[labels].sum()), "summed weight of the true classes")
+    divisor = mean_divisor("nll_loss", reduction, float(class_weight[labels].sum()), "summed weight of the true classes")
     if fused:
         return losses.NLLLoss.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,
                                     class_weight=class_weight)
@@ -378,12 +261,12 @@ def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -
     >>> kl_div(Tensor(np.log([0.5, 0.5])), [0.5, 0.5], reduction="sum").item()
     0.0
     """
-    _check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
-    x = _prediction("kl_div", log_q)
-    target = _float_target("kl_div", p, x)
+    check_reduction("kl_div", reduction, REDUCTIONS + ("batchmean",))
+    x = prediction("kl_div", log_q)
+    target = float_target("kl_div", p, x)
     divisor = x.shape[0] if reduction == "batchmean" and x.ndim else x.size
     reduction = "mean" if reduction == "batchmean" else reduction
-    divisor = _divisor("kl_div", reduction, divisor, "number of elements (or rows, for 'batchmean')")
+    divisor = mean_divisor("kl_div", reduction, divisor, "number of elements (or rows, for 'batchmean')")
     if fused:
         return losses.KLDivLoss.apply(x, target, reduction=reduction, divisor=divisor)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -398,12 +281,12 @@ def multi_margin_loss(logits: Tensor, target: Any, margin: float = 1.0, reductio
     >>> multi_margin_loss(Tensor([[3.0, 0.0, 2.5]]), np.array([0])).item()
     0.1666666716337204
     """
-    _check_reduction("multi_margin_loss", reduction)
-    z = _logits("multi_margin_loss", logits)
-    labels = _labels("multi_margin_loss", target, z)
+    check_reduction("multi_margin_loss", reduction)
+    z = logits_matrix("multi_margin_loss", logits)
+    labels = class_labels("multi_margin_loss", target, z)
     n, classes = z.shape
     margin = float(margin)  # a Python float: a NumPy float64 would upcast float32 losses
-    divisor = _divisor("multi_margin_loss", reduction, n, "number of rows")
+    divisor = mean_divisor("multi_margin_loss", reduction, n, "number of rows")
     if fused:
         return losses.MultiMarginLoss.apply(z, Tensor(labels), reduction=reduction, divisor=divisor, margin=margin)
     true_score = z[np.arange(n), labels].reshape(n, 1)

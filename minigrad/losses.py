@@ -80,7 +80,7 @@ class BCEWithLogitsLoss(LossOp):
 class CrossEntropyLoss(LossOp):
     """Softmax cross-entropy on logits z (N, C) against per-class target weights t (N, C):
     -Σ_c t_c log softmax(z)_c, whose gradient is softmax(z)·Σ_c t_c - t. One-hot labels, soft labels, label smoothing and
-    class weights all arrive here folded into t (see functional._class_targets)."""
+    class weights all arrive here folded into t (see loss_inputs.class_targets)."""
 
     def pointwise(self, z, t, one_hot):
         shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp, with the max subtracted first

@@ -53,9 +53,10 @@ def keep_freed_memory() -> str:
     if libc is None or not hasattr(libc, "mallopt"):
         return "allocator as it is (no glibc mallopt)"
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    if libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) and libc.mallopt(M_MMAP_THRESHOLD, 1 << 25):
-        return "glibc keeps freed memory"
-    return "allocator as it is (mallopt refused)"
+    kept = libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)        # never give the heap's top back
+    reused = libc.mallopt(M_MMAP_THRESHOLD, 1 << 25)      # large arrays from the heap too, not fresh mmaps
+    return {(1, 1): "glibc keeps freed memory", (1, 0): "glibc keeps the heap (large arrays still mmapped)",
+            (0, 1): "glibc trims the heap (mallopt refused)"}.get((kept, reused), "allocator as it is (mallopt refused)")
 
 
 @dataclass
@@ -111,10 +112,12 @@ def minigrad_step(w: Workload, weights, fused: bool = True) -> tuple[Callable[[]
     x, y = batch(w)
     x = Tensor(x)
 
-    def step() -> None:
+    def step() -> float:
         optimizer.zero_grad()
-        loss_fn(model(x), y).backward()
+        loss = loss_fn(model(x), y)
+        loss.backward()
         optimizer.step()
+        return loss.item()
 
     return step, lambda: [(m.weight.data, m.bias.data) for m in model if isinstance(m, nn.Linear)]
 
@@ -175,10 +178,12 @@ def torch_step(w: Workload, weights):
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     x, y = (torch.from_numpy(a) for a in batch(w))
 
-    def step() -> None:
+    def step() -> float:
         optimizer.zero_grad()
-        loss_fn(model(x), y).backward()
+        loss = loss_fn(model(x), y)
+        loss.backward()
         optimizer.step()
+        return loss.item()
 
     return step, lambda: [(m.weight.detach().numpy(), m.bias.detach().numpy())
                           for m in model if isinstance(m, torch.nn.Linear)]
@@ -186,19 +191,24 @@ def torch_step(w: Workload, weights):
 
 # ------------------------------------------------------------------ measuring --
 
-def check_same_weights(w: Workload, implementations: dict) -> None:
-    """One step of each from the same weights must give the same float32 weights (to rounding)."""
+def check_same_weights(w: Workload, implementations: dict, steps: int = 3) -> None:
+    """A few steps of each from the same weights must report the same losses and
+    land on the same float32 weights (to rounding); otherwise nothing is timed."""
     results = {}
     for name, (step, weights_of) in implementations.items():
-        step()
-        results[name] = [(W.copy(), b.copy()) for W, b in weights_of()]
-        if any(array.dtype != np.float32 for pair in results[name] for array in pair):
+        losses = [float(step()) for _ in range(steps)]
+        results[name] = losses, [(W.copy(), b.copy()) for W, b in weights_of()]
+        if any(array.dtype != np.float32 for pair in results[name][1] for array in pair):
             raise SystemExit(f"{w.name}: {name} does not keep its weights float32; not timing it")
-    reference = results["numpy"]
-    for name, result in results.items():
+    reference_losses, reference = results["numpy"]
+    for name, (losses, result) in results.items():
+        if not np.allclose(losses, reference_losses, rtol=1e-4):
+            raise SystemExit(f"{w.name}: {name}'s losses {losses} differ from NumPy's {reference_losses}; "
+                             "not timing it")
         for (W, b), (W0, b0) in zip(result, reference):
             if not (np.allclose(W, W0, rtol=1e-4, atol=1e-5) and np.allclose(b, b0, rtol=1e-4, atol=1e-5)):
-                raise SystemExit(f"{w.name}: {name}'s weights after one step differ from NumPy's; not timing it")
+                raise SystemExit(f"{w.name}: {name}'s weights after {steps} steps differ from NumPy's; "
+                                 "not timing it")
 
 
 def time_interleaved(implementations: dict, steps: int, rounds: int, warmup: int = 3) -> dict[str, list[float]]:

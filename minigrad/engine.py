@@ -25,7 +25,10 @@ class Op:
       forward(*arrays, **params) -> array   (and save what backward needs on self)
       backward(grad) -> tuple of arrays     (one gradient per input, or None)
     A gradient may have the output's broadcast shape: the engine sums it back
-    to the input's shape with `unbroadcast`.
+    to the input's shape with `unbroadcast`. Backward returns arrays it has
+    just computed (or the grad it received), never arrays it keeps: a new
+    array may become a leaf's .grad as it is, and later gradients are added
+    into it.
     """
 
     inputs: tuple[Tensor, ...]
@@ -250,7 +253,8 @@ class Tensor:
                     if node._op is None or node._retains_grad]
         handed_out = {id(seed)}  # arrays that someone else may hold: the caller's seed, and each .grad set below
         for node, node_grad in finished:  # only now touch .grad: an error above changes nothing
-            fresh = id(node_grad) not in handed_out and node_grad.base is None  # read-only views have a base
+            fresh = (type(node_grad) is np.ndarray and id(node_grad) not in handed_out  # not a NumPy scalar
+                     and node_grad.base is None and node_grad.flags.writeable)          # nor a view
             node._accumulate(node_grad, fresh)
             handed_out.add(id(node_grad))
 
@@ -271,7 +275,8 @@ class Tensor:
         kept as it is; anything that may be shared (a view, the seed, an array another
         tensor keeps) is copied, so that .grad is always this tensor's own array."""
         if self.grad is None:
-            self.grad = grad if fresh and grad.dtype == self.dtype else np.array(grad, dtype=self.dtype)
+            dtype = self.data.dtype
+            self.grad = grad if fresh and grad.dtype == dtype else np.array(grad, dtype=dtype)
         else:
             self.grad += grad
 

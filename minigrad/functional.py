@@ -19,6 +19,7 @@ import numpy as np
 
 from minigrad import losses, ops
 from minigrad.engine import Tensor
+from minigrad.errors import ShapeError
 from minigrad.loss_inputs import (REDUCTIONS, broadcast_weight, check_reduction, class_labels, class_targets,
                                   float_target, logits_matrix, mean_divisor, prediction)
 from minigrad.shape_ops import where
@@ -36,6 +37,9 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     >>> linear(Tensor([[1.0, 2.0]]), Tensor([[3.0, 4.0]]), Tensor([0.5])).data.tolist()
     [[11.5]]
     """
+    if weight.data.ndim != 2 or bias is not None and bias.data.shape not in ((weight.data.shape[0],), ()):
+        raise ShapeError(f"linear: weight of shape {weight.shape} and bias of shape "
+                         f"{None if bias is None else bias.shape}; expected (out, in) and (out,), as in PyTorch")
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return ops.Affine.apply(*inputs)
 

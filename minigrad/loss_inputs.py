@@ -162,7 +162,7 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
         raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_weight = broadcast_weight(loss, weight, (classes,), z.dtype)
     raw = constant(loss, "target", target)
-    if raw.dtype.kind in "iu" or raw.dtype == bool:
+    if raw.dtype.kind in "iu":
         labels = class_labels(loss, raw, z)
         t = one_hot_rows(classes, z.dtype).take(labels, axis=0)  # one-hot rows
         if class_weight is None and not label_smoothing:

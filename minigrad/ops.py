@@ -134,9 +134,7 @@ class Affine(Op):
     def forward(self, x, W, b=None):
         self.x, self.W = x, W
         out = x @ W.T
-        if b is not None:
-            out += b  # in place: out is a new array, so no second one is needed
-        return out
+        return out if b is None else out + b
 
     def backward(self, grad):
         x, rows = self.x, grad

@@ -278,3 +278,47 @@ def test_a_failed_backward_seed_leaves_grad_unchanged():
     with pytest.raises(ValueError):
         (x * 2).backward(np.ones(3))
     assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_the_grad_of_a_zero_dimensional_tensor_is_an_array():
+    t = Tensor(np.array(2.0), requires_grad=True)
+    (t * t).backward()
+    assert type(t.grad) is np.ndarray and t.grad.shape == ()
+    t.grad[...] = 0                                   # an array can be written in place
+    assert t.grad.item() == 0.0
+
+
+class _ConstantJacobian(Op):
+    """y = 2x, whose backward would be tempting to write as `return (self.jacobian,)`."""
+
+    def forward(self, a):
+        self.jacobian = np.full(a.shape, 2.0)
+        return 2 * a
+
+    def backward(self, grad):
+        return (grad * self.jacobian,)
+
+
+def test_a_second_backward_leaves_an_ops_saved_arrays_alone():
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = _ConstantJacobian.apply(x)
+    y.backward(np.ones(2))
+    y.backward(np.ones(2))
+    assert x.grad.tolist() == [4.0, 4.0] and y.grad_fn.jacobian.tolist() == [2.0, 2.0]
+
+
+def test_a_read_only_gradient_is_copied_before_it_becomes_grad():
+    class ReadOnly(Op):
+        def forward(self, a):
+            return a * 1
+
+        def backward(self, grad):
+            out = grad * 1
+            out.flags.writeable = False
+            return (out,)
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = ReadOnly.apply(x)
+    y.backward(np.ones(2))
+    y.backward(np.ones(2))                            # adds into .grad: it must be writeable
+    assert x.grad.tolist() == [2.0, 2.0]

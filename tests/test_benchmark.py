@@ -41,12 +41,33 @@ def test_an_implementation_that_lands_elsewhere_is_refused(script):
     step, weights_of = script.minigrad_step(workload, weights)
 
     def wrong_step():
-        step()
+        loss = step()
         weights_of()[0][0][0, 0] += 1.0
+        return loss
 
-    with pytest.raises(SystemExit, match="W1: wrong's weights after one step differ from NumPy's"):
+    with pytest.raises(SystemExit, match="W1: wrong's (losses .* differ|weights after 3 steps differ) from NumPy's"):
         script.check_same_weights(workload, {"numpy": script.numpy_step(workload, weights),
                                                 "wrong": (wrong_step, weights_of)})
+
+
+def test_an_optimizer_that_forgets_zero_grad_is_refused(script):
+    workload = script.WORKLOADS[2]
+    weights = script.initial_weights(workload)
+    model = script.minigrad_model(weights)
+    loss_fn, optimizer = script.nn.CrossEntropyLoss(), script.optim.SGD(model.parameters(), lr=script.LR)
+    x, y = script.batch(workload)
+
+    def accumulating_step():  # gradients pile up over the steps
+        loss = loss_fn(model(script.Tensor(x)), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    with pytest.raises(SystemExit, match="W3: accumulating's"):
+        script.check_same_weights(workload, {
+            "numpy": script.numpy_step(workload, weights),
+            "accumulating": (accumulating_step, lambda: [(m.weight.data, m.bias.data) for m in model
+                                                         if isinstance(m, script.nn.Linear)])})
 
 
 def test_an_implementation_that_upcasts_to_float64_is_refused(script):
@@ -55,4 +76,4 @@ def test_an_implementation_that_upcasts_to_float64_is_refused(script):
     params = [(W.astype(np.float64), b.astype(np.float64)) for W, b in weights]
     with pytest.raises(SystemExit, match="does not keep its weights float32"):
         script.check_same_weights(workload, {"numpy": script.numpy_step(workload, weights),
-                                                "upcast": (lambda: None, lambda: params)})
+                                                "upcast": (lambda: 0.0, lambda: params)})

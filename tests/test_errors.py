@@ -123,3 +123,9 @@ def test_a_failed_op_leaves_the_graph_and_grads_unchanged():
         w @ Tensor(np.ones((4, 5)))
     (w * 2).sum().backward()
     assert w.grad.tolist() == [[4.0] * 3] * 2
+
+
+@pytest.mark.parametrize("weight_shape, bias_shape", [((5, 4), (2, 1, 5)), ((5, 4), (4,)), ((2, 5, 4), (5,))])
+def test_linear_wants_weight_out_in_and_bias_out_as_in_pytorch(weight_shape, bias_shape):
+    with pytest.raises(ValueError, match=r"linear: weight of shape .* expected \(out, in\) and \(out,\)"):
+        mg.functional.linear(Tensor(np.ones((3, 4))), Tensor(np.ones(weight_shape)), Tensor(np.ones(bias_shape)))

@@ -254,3 +254,12 @@ def test_a_parameter_keeps_a_name_given_by_hand():
     model[0].weight.name = "W"
     model(Tensor(np.ones((1, 2), dtype=np.float32)))
     assert (model[0].weight.name, model[0].bias.name) == ("W", "0.bias")
+
+
+def test_attributes_whose_names_start_with_an_underscore_are_found_too():
+    class Private(nn.Module):
+        def __init__(self):
+            self._scale = Tensor([2.0], requires_grad=True)
+            self._inner = nn.Linear(2, 2)
+
+    assert [name for name, _ in Private().named_parameters()] == ["_scale", "_inner.weight", "_inner.bias"]

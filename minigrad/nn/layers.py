@@ -30,7 +30,7 @@ class Linear(Module):
         self.bias = _uniform_parameter((out_features,), bound, dtype) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.shape[-1:] != (self.in_features,):
+        if x.data.shape[-1:] != (self.in_features,):
             raise ValueError(f"Linear({self.in_features} -> {self.out_features}): input has shape "
                              f"{tuple(x.shape)}, expected a last dimension of {self.in_features}")
         return F.linear(x, self.weight, self.bias)  # x Wᵀ + b, one node
@@ -51,6 +51,8 @@ class Sequential(Module):
     >>> model(Tensor(np.ones((3, 2)))).shape, len(model)
     ((3, 1), 3)
     """
+
+    _bookkeeping = Module._bookkeeping + ("_layers",)  # _members names the layers by position instead
 
     def __init__(self, *modules: Module) -> None:
         for i, module in enumerate(modules):

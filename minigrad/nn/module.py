@@ -33,6 +33,7 @@ class Module:
     """
 
     training = True
+    _bookkeeping: tuple[str, ...] = ("_parameters_named",)  # attributes that hold no parameters of their own
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.__dict__.get("_parameters_named"):
@@ -58,9 +59,9 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def _members(self) -> Iterator[tuple[str, Any]]:
-        """(name, value) of every public attribute (a name starting with _ is private),
+        """(name, value) of every attribute but the module's own bookkeeping,
         looking into lists, tuples and dicts: items are named name.0, name.1, ... and name.key."""
-        stack = [(name, value) for name, value in reversed(vars(self).items()) if not name.startswith("_")]
+        stack = [(name, value) for name, value in reversed(vars(self).items()) if name not in self._bookkeeping]
         while stack:
             name, value = stack.pop()
             if isinstance(value, (list, tuple)):

@@ -67,11 +67,12 @@ def mlp_graph() -> viz.GradientGraph:
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2))
     x = Tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32), name="x")
     labels = np.array([0, 1, 1, 0])                  # XOR: class 1 when exactly one input is on
-    loss = nn.CrossEntropyLoss()(model(x), labels)
+    logits = model(x)
+    logits.name = "logits"                           # unnamed, it would be named by its op: affine(…, …, …)
+    loss = nn.CrossEntropyLoss()(logits, labels)
     loss.name = "loss"
-    graph = viz.draw_graph(loss, title="cross-entropy of a 2-3-2 MLP on XOR")
-    graph.graph_attr["rankdir"] = "TB"               # top to bottom: a long chain fits a page better
-    return graph
+    # values left out: of a weight matrix they are only a mean, min and max, and the figure is narrower
+    return viz.draw_graph(loss, title="cross-entropy of a 2-3-2 MLP on XOR", show_values=False)
 
 
 # --------------------------------------------------------------------- plots --

@@ -16,7 +16,6 @@ draws the fused cross-entropy node (where σ′ never appears), and tabulates
 from __future__ import annotations
 
 import csv
-import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -24,7 +23,7 @@ from typing import Sequence
 import numpy as np
 
 import minigrad.functional as F
-from minigrad import viz
+from minigrad import graph_picture, viz
 from minigrad.engine import Tensor
 
 TABLE_COLUMNS = ("z", "a", "sigma_prime", "dL/dz MSE", "dL/dz CE")
@@ -56,21 +55,30 @@ def neuron(x: float, w: float, b: float) -> Neuron:
     return Neuron(x_, w_, b_, z, a)
 
 
-def mse_loss(n: Neuron, y: float) -> Tensor:
-    """L = ½(a − y)², built from primitive ops."""
-    loss = 0.5 * F.mse_loss(n.a, Tensor(np.array(y), name="y"), reduction="sum", fused=False)
+def squared_error(a: Tensor, y: float | np.ndarray) -> Tensor:
+    """½(a − y)², elementwise, built from primitive ops."""
+    return 0.5 * F.mse_loss(a, Tensor(np.array(y), name="y"), reduction="none", fused=False)
+
+
+def cross_entropy(a: Tensor, y: float | np.ndarray) -> Tensor:
+    """−[y ln a + (1 − y) ln(1 − a)], elementwise, built from primitive ops."""
+    return F.binary_cross_entropy(a, Tensor(np.array(y), name="y"), reduction="none", fused=False)
+
+
+def mse_loss(n: Neuron, y: float | np.ndarray) -> Tensor:
+    """L = ½(a − y)² of the neuron, named for the pictures."""
+    loss = squared_error(n.a, y)
     loss.name = "L"
     return loss
 
 
-def cross_entropy_loss(n: Neuron, y: float, fused: bool = False) -> Tensor:
+def cross_entropy_loss(n: Neuron, y: float | np.ndarray, fused: bool = False) -> Tensor:
     """L = −[y ln a + (1 − y) ln(1 − a)]: built from primitive ops on a, or
     (fused) one node on the logit z, whose backward is ∂L/∂z = σ(z) − y."""
-    target = Tensor(np.array(y), name="y")
     if fused:
-        loss = F.binary_cross_entropy_with_logits(n.z, target, reduction="sum")
+        loss = F.binary_cross_entropy_with_logits(n.z, Tensor(np.array(y), name="y"), reduction="none")
     else:
-        loss = F.binary_cross_entropy(n.a, target, reduction="sum", fused=False)
+        loss = cross_entropy(n.a, y)
     loss.name = "L"
     return loss
 
@@ -131,40 +139,60 @@ def summary(x: float, w: float, b: float, y: float) -> str:
 def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float = 2.0, y: float = 0.0,
                       format: str = "svg") -> tuple[list[Path], list[str]]:
     """Write the two pictures (each with its DOT source), the gradient table
-    (CSV) and an HTML page that shows them together. Returns the paths written
-    and the rendering problems: a picture that could not be rendered still
-    has its DOT source, and the page says so."""
+    (CSV), the explorable page index.html (sliders for x, w, b and y) and
+    replay.html (backward, step by step, on the cross-entropy graph). Returns
+    the paths written and the rendering problems: a picture that could not
+    be rendered still has its DOT source."""
+    from minigrad import explain_page  # it builds on this module
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    pictures: dict[str, Path | None] = {}
     problems = []
     for graph, name in ((side_by_side_graph(x, w, b, y), "mse_vs_ce"), (fused_graph(x, w, b, y), "fused_ce")):
         try:
-            pictures[name] = viz.render(graph, out / f"{name}.{format}", format=format)
-            written.append(pictures[name])
+            written.append(viz.render(graph, out / f"{name}.{format}", format=format))
         except viz.RenderError as error:
-            pictures[name] = None
             problems.append(str(error))
         written.append(out / f"{name}.dot")
-    rows = gradient_table(y)
     table_path = out / "gradient_table.csv"
     with table_path.open("w", newline="") as file:
-        csv.writer(file).writerows([TABLE_COLUMNS, *rows])
-    page = out / "index.html"
-    page.write_text(_html_page(summary(x, w, b, y), rows, pictures), encoding="utf-8")
-    return [*written, table_path, page], problems
+        csv.writer(file).writerows([TABLE_COLUMNS, *gradient_table(y)])
+    written.append(table_path)
+    page = out / "index.html"  # without a renderer it says so in place of the graphs
+    page.write_text(explain_page.page({"x": x, "w": w, "b": b, "y": y}), encoding="utf-8")
+    written.append(page)
+    try:
+        n = neuron(x, w, b)
+        replay = viz.replay(cross_entropy_loss(n, y), out / "replay.html",
+                            title="backward through the cross-entropy graph, step by step")
+        written.append(replay.path)
+    except viz.RenderError as error:
+        problems.append(f"replay.html was not written: {error}")
+    return written, problems
+
+
+TITLES = {"mse_": "MSE: L = ½(a − y)²", "ce_": "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]"}
 
 
 def side_by_side_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
-    """The MSE and the cross-entropy graphs of the same neuron, both built from primitive ops, in one figure."""
-    figure = viz.GradientGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "labelloc": "t",
-                                           "label": "σ′(z) multiplies the gradient under MSE, "
-                                                    "and cancels under cross-entropy"})
-    for prefix, loss, title in (("ce_", cross_entropy_loss(neuron(x, w, b), y),  # dot stacks the last one on top
-                                 "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]"),
-                                ("mse_", mse_loss(neuron(x, w, b), y), "MSE: L = ½(a − y)²")):
-        part = viz.draw_graph(loss, title=title, id_prefix=prefix)
+    """The MSE and the cross-entropy graphs of the same neuron, both built from
+    primitive ops, in one figure, with σ′ highlighted in both."""
+    pictures = []
+    for prefix, loss_of in (("mse_", mse_loss), ("ce_", cross_entropy_loss)):
+        n = neuron(x, w, b)
+        pictures.append((prefix, graph_picture.describe(loss_of(n, y), highlight={n.a: "σ′"})))
+    return figure_of(pictures)
+
+
+def figure_of(pictures: list[tuple[str, graph_picture.Picture]]) -> viz.GradientGraph:
+    """The MSE and cross-entropy pictures side by side, under one title and legend."""
+    figure = viz.GradientGraph(graph_attr={"rankdir": "TB", "fontname": "Helvetica", "labelloc": "t",
+                                           "fontsize": "16", "label": "σ′(z) multiplies the gradient under MSE, "
+                                           "and cancels under cross-entropy\\n" + viz.legend_text()})
+    for prefix, picture in pictures:
+        part = viz.picture_to_dot(picture, viz.number_text, title=TITLES[prefix],
+                                  id_prefix=prefix)
         part.name = f"cluster_{prefix}"  # a subgraph named cluster_* is drawn in its own box
         figure.subgraph(part)
     return figure
@@ -174,35 +202,3 @@ def fused_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
     """Cross-entropy as one node on the logit: σ′ never appears."""
     loss = cross_entropy_loss(neuron(x, w, b), y, fused=True)
     return viz.draw_graph(loss, title="fused cross-entropy on the logit: ∂L/∂z = σ(z) − y")
-
-
-def _html_page(summary_text: str, rows: list[tuple[float, ...]], pictures: dict[str, Path | None]) -> str:
-    cells = "".join("<tr>" + "".join(f"<td>{value:.6g}</td>" for value in row) + "</tr>" for row in rows)
-    header = "".join(f"<th>{html.escape(column)}</th>" for column in TABLE_COLUMNS)
-    shown = {name: _html_picture(name, path) for name, path in pictures.items()}
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>minigrad explain: MSE versus cross-entropy</title>
-<style>body {{ font-family: sans-serif; margin: 2em; }} img, object {{ max-width: 100%; }}
-td, th {{ padding: 0 0.8em; text-align: right; }}</style></head>
-<body>
-<h1>Why cross-entropy learns where MSE stalls</h1>
-<pre>{html.escape(summary_text)}</pre>
-<h2>The two graphs, side by side</h2>
-<p>Each edge into an op carries the op's local derivative; each tensor shows ∂L/∂tensor.
-Follow the edge z → Sigmoid: σ′(z) is on both paths, but under cross-entropy ∂L/∂a is
-(a − y)/(a(1 − a)), which cancels it. (The Clip nodes keep log away from 0.)</p>
-{shown["mse_vs_ce"]}
-<h2>Cross-entropy as one fused node</h2>
-{shown["fused_ce"]}
-<h2>∂L/∂z over z</h2>
-<table><tr>{header}</tr>{cells}</table>
-</body></html>
-"""
-
-
-def _html_picture(name: str, path: Path | None) -> str:
-    if path is None:
-        return f'<p>(This picture could not be rendered; its DOT source is <a href="{name}.dot">{name}.dot</a>.)</p>'
-    if path.suffix == ".pdf":
-        return f'<object data="{path.name}" type="application/pdf" width="100%" height="600"></object>'
-    return f'<img src="{path.name}" alt="{name}">'

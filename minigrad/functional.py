@@ -179,7 +179,9 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
     if fused:
         return losses.BCELoss.apply(p, y, reduction=reduction, divisor=divisor, weight=1.0 if w is None else w)
     smallest = np.exp(losses.LOG_FLOOR)  # clamping p here clamps log p at -100, and keeps 1/p finite
-    per_element = -(y * p.clip(smallest, None).log() + (1 - y) * (1 - p).clip(smallest, None).log())
+    not_y = 1 - y
+    not_y.name = f"1 − {y.name}" if y.name else None  # so that a picture can say (1 − y)
+    per_element = -(y * p.clip(smallest, None).log() + not_y * (1 - p).clip(smallest, None).log())
     return _reduce(per_element if weight is None else Tensor(w) * per_element, reduction, divisor)
 
 

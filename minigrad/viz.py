@@ -15,23 +15,20 @@ import os
 import shutil
 import subprocess
 import sysconfig
-from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from minigrad.engine import Tensor, backward_pass, unbroadcast
+from minigrad import graph_picture
+from minigrad.engine import Tensor
 
 try:
     import graphviz
 except ImportError as missing:  # the viz extra is not installed
     raise ImportError("minigrad.viz needs the graphviz package: pip install 'minigrad[viz]'") from missing
 
-__all__ = ["GradientGraph", "RenderError", "draw_graph", "render"]
-
-COLORS = {"root": "#fff2b3", "parameter": "#dbe8fb", "constant": "#eeeeee", "intermediate": "#ffffff"}
-
+__all__ = ["GradientGraph", "RenderError", "draw_graph", "render", "replay"]
 
 class RenderError(RuntimeError):
     """No installed program can render the requested format (the message says what to install)."""
@@ -51,92 +48,108 @@ class GradientGraph(graphviz.Digraph):
 
 # ------------------------------------------------------------------ drawing --
 
+FILL = {"root": "#fff2b3", "parameter": "#dbe8fb", "constant": "#eeeeee", "intermediate": "#ffffff",
+        "op": "#fde0c5"}
+ZERO = "#a0a0a0"         # a branch whose gradient is exactly 0
+HIGHLIGHT = "#c2255c"    # the edges of `highlight=`, with the chain rule written out
+
+
 def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, max_nodes: int = 300,
-               max_elements: int = 4, title: str | None = None, id_prefix: str = "") -> GradientGraph:
+               max_elements: int = 4, title: str | None = None, id_prefix: str = "", compact: bool = True,
+               highlight: Mapping[Tensor, str] | Iterable[Tensor] | None = None, legend: bool = False,
+               rankdir: str = "TB") -> GradientGraph:
     """The graph that computed `root`, as a graphviz.Digraph.
 
-    Each tensor shows d(root)/d(tensor) (for a root with several elements, of
-    their sum), computed for the picture: the same as `.grad` after one
-    `root.backward()`, and nothing is written to `.grad`. In a graph of
-    one-element tensors each edge into an op is labelled with the op's local
-    derivative; along a path they multiply to the gradient. Tensors with at
-    most `max_elements` elements show their numbers, larger ones mean, min and
-    max. `show_grads=False` hides gradients and local derivatives. Past
-    `max_nodes` tensor and op nodes, the nodes farthest from `root` are
-    collapsed into one note that counts them. `id_prefix` keeps the node names
-    of two graphs apart when both go into one figure.
+    Each tensor shows its value and d(root)/d(tensor) (for a root with several
+    elements, of their sum), computed for the picture: the same as `.grad`
+    after one `root.backward()`, and nothing is written to `.grad`. In a graph
+    of one-element tensors each edge into an op carries the op's local
+    derivative; along a path they multiply to the gradient.
+
+    `compact=True` (the default) draws for reading: one-element tensors as
+    "a = 0.982" without shape or dtype, unnamed results named by their
+    expression ("a − y"), one-element constants folded into their op ("− y"),
+    ops as symbols, and branches whose gradient is exactly 0 in grey.
+    `compact=False` shows every tensor's name, shape and dtype, and every
+    constant as a node. `highlight` (tensors, or a dict from a tensor to a
+    name for its local derivative, such as {a: "σ′"}) draws the edges into
+    those tensors' ops bold and coloured and, in a graph of one-element
+    tensors, writes the chain rule out on them:
+    ∂L/∂z = ∂L/∂a · σ′ = 55.6 × 0.0177 = 0.982. `legend=True` explains the
+    notation under the title. Tensors with at most `max_elements` elements
+    show their numbers, larger ones mean, min and max; `show_grads=False`
+    hides gradients and local derivatives. Past `max_nodes` tensor and op
+    nodes, the nodes farthest from `root` are collapsed into one note.
+    `id_prefix` keeps the node names of two graphs apart in one figure;
+    `rankdir` is Graphviz's ("TB": inputs at the top; "LR": left to right).
 
     >>> x = Tensor(np.array(2.0), requires_grad=True, name="x")
     >>> y = x * 3; y.name = "y"
-    >>> source = draw_graph(y).source
-    >>> "local ∂y/∂x = 3" in source     # on the edge x -> Mul
+    >>> L = y.exp(); L.name = "L"
+    >>> source = draw_graph(L).source
+    >>> "∂y/∂x = 3" in source and "∂L/∂x = 1210" in source   # the local derivative, and the gradient
     True
     """
+    if not isinstance(root, Tensor):
+        raise TypeError(f"draw_graph: expected the Tensor whose graph to draw, got {type(root).__name__}")
     if max_nodes < 1:
         raise ValueError(f"draw_graph: max_nodes must be at least 1, got {max_nodes}")
-    tensors, hidden = _nearest_tensors(root, max_nodes)
-    grads = _gradients(root) if show_grads else {}
-    scalar_graph = all(t.size == 1 for t in tensors)
-    graph = GradientGraph(graph_attr={"rankdir": "LR", "fontname": "Helvetica", "label": _text(title or ""),
-                                      "labelloc": "t"},
-                          node_attr={"fontname": "Helvetica", "fontsize": "11"},
-                          edge_attr={"fontname": "Helvetica", "fontsize": "10"})
-    node_id = {id(t): f"{id_prefix}t{i}" for i, t in enumerate(tensors)}  # numbered from the root: stable DOT
-    collapsed = f"{id_prefix}collapsed"
-    for t in tensors:
-        kind = "root" if t is root else "parameter" if t.is_leaf and t.requires_grad else \
-            "intermediate" if t.requires_grad else "constant"
-        label = _tensor_label(t, root, grads.get(t), show_values, max_elements)
-        graph.node(node_id[id(t)], label, shape="box", style="rounded,filled", fillcolor=COLORS[kind])
-        if t._op is None:
-            continue
-        op_id = f"{id_prefix}op{node_id[id(t)][len(id_prefix) + 1:]}"
-        graph.node(op_id, type(t._op).__name__, shape="ellipse", style="filled", fillcolor="#fde0c5")
-        graph.edge(op_id, node_id[id(t)])
-        local = _local_derivatives(t) if scalar_graph and show_grads else {}
-        for i, parent in enumerate(t._op.inputs):
-            graph.edge(node_id.get(id(parent), collapsed), op_id, label=_edge_label(t, parent, local.get(i)))
-    if hidden:
-        graph.node(collapsed, f"… {hidden} more nodes, farthest from the root, not shown "
-                              f"(max_nodes={max_nodes})", shape="note", style="filled", fillcolor="#eeeeee")
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"draw_graph: rankdir must be 'TB', 'LR', 'BT' or 'RL', got {rankdir!r}")
+    picture = graph_picture.describe(root, compact=compact, show_values=show_values, show_grads=show_grads,
+                                     max_nodes=max_nodes, highlight=highlight)
+    return picture_to_dot(picture, lambda array: number_text(array, max_elements), title, id_prefix, compact,
+                          legend, rankdir, max_nodes)
+
+
+def picture_to_dot(picture: graph_picture.Picture, format_number: Callable[[np.ndarray], str],
+                   title: str | None = None, id_prefix: str = "", compact: bool = True, legend: bool = False,
+                   rankdir: str = "TB", max_nodes: int = 300) -> GradientGraph:
+    """The DOT of a described picture; `format_number` writes each Number's array as text."""
+    def text(lines: list[graph_picture.Line]) -> str:
+        return "\\n".join(_text("".join(format_number(part.array) if isinstance(part, graph_picture.Number)
+                                        else part for part in line)) for line in lines)
+
+    heading = _text(title or "") + ("\\n" if title and legend else "")
+    graph = GradientGraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "labelloc": "t",
+                                      "label": heading + (legend_text(picture) if legend else ""),
+                                      **({"fontsize": "15", "nodesep": "0.25", "ranksep": "0.2"} if compact else {})},
+                          node_attr={"fontname": "Helvetica", "fontsize": "14" if compact else "11"},
+                          edge_attr={"fontname": "Helvetica", "fontsize": "13" if compact else "10"})
+    for node in picture.nodes:
+        is_op = node.kind == "op"
+        style = {"shape": "ellipse" if is_op else "box", "style": "filled" if is_op else "rounded,filled",
+                 "fillcolor": "#f4f4f4" if node.zero else FILL[node.kind]}
+        if compact and is_op:
+            style.update(margin="0.04,0.01", height="0.25")
+        if node.zero:
+            style.update(color=ZERO, fontcolor=ZERO)
+        graph.node(id_prefix + node.id, text(node.lines), **style)
+    for edge in picture.edges:
+        style = {"label": text(edge.lines)} if edge.lines else {}
+        if edge.zero:
+            style.update(color=ZERO, fontcolor=ZERO)
+        if edge.highlighted:
+            style.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
+        graph.edge(id_prefix + edge.tail, id_prefix + edge.head, **style)
+    if picture.hidden:
+        graph.node(f"{id_prefix}collapsed", f"… {picture.hidden} more nodes, farthest from the root, not shown "
+                                            f"(max_nodes={max_nodes})", shape="note", style="filled",
+                   fillcolor="#eeeeee")
     return graph
 
 
-def _nearest_tensors(root: Tensor, max_nodes: int) -> tuple[list[Tensor], int]:
-    """The tensors nearest the root, breadth first, within the node budget (a
-    tensor and the op that made it count as two; the root is always drawn),
-    and how many nodes lie beyond. Iterative, so deep graphs are fine."""
-    kept: list[Tensor] = []
-    seen = {id(root)}
-    queue, budget, hidden = deque([root]), max_nodes, 0
-    while queue:
-        t = queue.popleft()
-        cost = 1 if t._op is None else 2
-        if t is root or (not hidden and cost <= budget):
-            budget -= cost
-            kept.append(t)
-        else:
-            hidden += cost  # past the first node that does not fit, nothing more is drawn
-        for parent in () if t._op is None else t._op.inputs:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                queue.append(parent)
-    return kept, hidden
-
-
-def _gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
-    if not root.requires_grad:
-        return {}
-    return dict(backward_pass(root, np.ones(root.shape, dtype=root.dtype)))
-
-
-def _local_derivatives(t: Tensor) -> dict[int, float]:
-    """d(t)/d(input) for each input that requires grad, in a graph of one-element tensors:
-    the op's vector-Jacobian product with the vector 1."""
-    vjps = t._op.backward(np.ones(t.shape, dtype=t.dtype))
-    return {i: unbroadcast(np.asarray(vjp), parent.shape).item()
-            for i, (parent, vjp) in enumerate(zip(t._op.inputs, vjps))
-            if vjp is not None and parent.requires_grad}
+def legend_text(picture: graph_picture.Picture | None = None) -> str:
+    """What the notation of a compact picture means, as left-aligned DOT label lines."""
+    L = picture.root_label if picture is not None else "L"
+    lines = [f"box: a tensor and its value (blue: a parameter; yellow: the output {L})",
+             f"∂{L}/∂t: the gradient of {L} with respect to t, computed by backward",
+             "on an edge into an op: the op's local derivative ∂out/∂in"]
+    if picture is None or any(node.zero for node in picture.nodes):
+        lines.append("grey text: a branch that passes no gradient back (exactly 0)")
+    if picture is None or any(edge.highlighted for edge in picture.edges):
+        lines.append(f"bold colour: one step of the chain rule, ∂{L}/∂in = ∂{L}/∂out · ∂out/∂in")
+    return "".join(_text(line) + "\\l" for line in lines)
 
 
 def _text(text: str) -> str:
@@ -144,27 +157,7 @@ def _text(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
-def _tensor_label(t: Tensor, root: Tensor, grad: np.ndarray | None, show_values: bool, max_elements: int) -> str:
-    lines = [_text(t.name)] if t.name else []
-    lines.append(f"{t.shape} {t.dtype}")
-    if show_values:
-        lines.append(f"value {_numbers(t.data, max_elements)}")
-    if grad is not None:
-        of = f"∂{_text(root.name)}/∂{_text(t.name) if t.name else '·'}" if root.name else "grad"
-        lines.append(f"{of} = {_numbers(grad, max_elements)}")
-    return "\\n".join(lines)
-
-
-def _edge_label(out: Tensor, parent: Tensor, derivative: float | None) -> str | None:
-    """The local derivative d(out)/d(parent) of one op, marked "local" to tell it from a gradient."""
-    if derivative is None:
-        return None
-    if out.name and parent.name:
-        return f"local ∂{_text(out.name)}/∂{_text(parent.name)} = {derivative + 0:.4g}"
-    return f"local {derivative + 0:.4g}"
-
-
-def _numbers(array: np.ndarray, max_elements: int) -> str:
+def number_text(array: np.ndarray, max_elements: int = 4) -> str:
     """A short text for an array: its numbers if few, else mean, min and max."""
     if array.size == 1:
         return f"{array.item() + 0:.4g}"  # + 0 turns -0.0 into 0
@@ -175,6 +168,15 @@ def _numbers(array: np.ndarray, max_elements: int) -> str:
     if abs(mean) < 1e-6 * max(abs(low), abs(high)):  # rounding noise around 0, e.g. of softmax - y summed
         mean = 0.0
     return f"mean {mean:.3g}, min {low:.3g}, max {high:.3g}"
+
+
+def replay(root: Tensor, path: str | os.PathLike[str] | None = None, *, title: str | None = None,
+           max_nodes: int = 300) -> minigrad.replay.Replay:
+    """A self-contained HTML page that steps through the backward pass of
+    `root`, one gradient at a time (see minigrad.replay); saved to `path` if
+    given. Jupyter shows it inline."""
+    from minigrad import replay as replay_module  # imported here: minigrad.replay imports this module
+    return replay_module.replay(root, path, title=title, max_nodes=max_nodes)
 
 
 # ---------------------------------------------------------------- rendering --

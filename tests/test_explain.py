@@ -9,7 +9,11 @@ import sys
 import numpy as np
 import pytest
 
+from pathlib import Path
+
 from minigrad import cli, explain, viz
+
+FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
 
 
 @pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
@@ -39,22 +43,42 @@ def test_the_seed_neuron_summary_shows_the_tiny_mse_and_the_full_ce_gradient():
     assert "a = σ(z) = 0.9820" in text and "= 0.0173" in text and "a − y          = 0.9820" in text
 
 
-def test_the_side_by_side_figure_shows_sigma_prime_on_both_paths(tmp_path):
+def test_the_side_by_side_figure_writes_the_chain_rule_on_the_sigma_prime_edge_of_both_graphs(tmp_path):
     figure = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0)
     shown = viz.render(figure, tmp_path / "figure.svg").read_text()   # what the reader sees, after layout
-    assert shown.count("local ∂a/∂z = 0.01766") == 2 and shown.count(">Sigmoid<") == 2
-    assert "∂L/∂z = 0.01735" in shown and "∂L/∂z = 0.982" in shown           # MSE, and CE
-    assert "∂L/∂a = 0.982" in shown and "∂L/∂a = 55.6" in shown             # a - y, and (a - y)/(a(1 - a))
+    assert shown.count("σ′ = ∂a/∂z = 0.01766") == 2 and shown.count(">σ<") == 2
+    assert "= 0.982 × 0.01766 = 0.01735" in shown                       # MSE: σ′ throttles the error
+    assert "= 55.6 × 0.01766 = 0.982" in shown                          # CE: ∂L/∂a cancels σ′
+    assert "∂L/∂z = 0.01735" in shown and "∂L/∂z = 0.982" in shown
+    assert "∂L/∂a = 0.982" in shown and "∂L/∂a = 55.6" in shown
 
 
-def test_the_two_graphs_of_the_figure_share_no_node():
-    names = re.findall(r"^\s+(\w+) \[label", explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source, re.M)
-    assert len(names) == len(set(names)) and {n.split("_")[0] for n in names} == {"mse", "ce"}
+def test_the_sigma_prime_edges_are_bold_and_coloured():
+    source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source
+    highlighted = re.findall(r"^\s+(\w+) -> (\w+) \[.*penwidth=3.*$", source, re.M)
+    assert len(highlighted) == 2 and {tail.split("_")[0] for tail, _ in highlighted} == {"mse", "ce"}
+
+
+def test_the_cross_entropy_branch_that_passes_no_gradient_is_grey():
+    source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source  # y = 0: the y·ln a branch passes 0 back
+    grey = [line for line in source.splitlines() if f"fontcolor=\"{viz.ZERO}\"" in line and "label=" in line]
+    assert any("ln clip(a) = " in line for line in grey)
+    assert not any("1 − a = " in line for line in grey)
+
+
+def test_at_the_readmes_880_px_every_number_of_the_figure_is_at_least_9_px():
+    svg = (FIGURES / "mse_vs_ce.svg").read_text(encoding="utf-8")  # the picture the README shows
+    width_px = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
+    scale = min(1.0, 880 / width_px)                                # a wider image is shrunk to 880 px
+    texts = re.findall(r'font-size="([\d.]+)"[^>]*>([^<]*\d[^<]*)<', svg)
+    assert any("σ′ = ∂a/∂z" in text for _, text in texts) and any("∂L/∂z = " in text for _, text in texts)
+    smallest = min(float(size) * 4 / 3 * scale for size, _ in texts)
+    assert smallest >= 9, smallest
 
 
 def test_the_fused_figure_has_no_sigmoid_and_gives_a_minus_y_directly():
     source = explain.fused_graph(1.0, 2.0, 2.0, 0.0).source
-    assert "Sigmoid" not in source and "BCEWithLogitsLoss" in source
+    assert 'label="σ"' not in source and 'label="BCE on logits  (y = 0)"' in source
     assert "∂L/∂z = 0.982" in source
 
 
@@ -66,7 +90,8 @@ def test_explain_end_to_end_writes_the_promised_files(tmp_path):
     out = tmp_path / "explained"
     result = run_cli("explain", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    expected = ["gradient_table.csv", "index.html", "mse_vs_ce.svg", "mse_vs_ce.dot", "fused_ce.svg", "fused_ce.dot"]
+    expected = ["gradient_table.csv", "index.html", "replay.html", "mse_vs_ce.svg", "mse_vs_ce.dot", "fused_ce.svg",
+                "fused_ce.dot"]
     assert sorted(p.name for p in out.iterdir()) == sorted(expected)
     assert all(str(out / name) in result.stdout for name in expected)
     assert "<svg" in (out / "mse_vs_ce.svg").read_text()
@@ -116,4 +141,5 @@ def test_explain_without_any_renderer_still_writes_table_page_and_dot_and_exits_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fused_ce.dot", "gradient_table.csv", "index.html",
                                                           "mse_vs_ce.dot"]
     assert "Install Graphviz" in capsys.readouterr().err
-    assert 'its DOT source is <a href="mse_vs_ce.dot">' in (tmp_path / "index.html").read_text()
+    page = (tmp_path / "index.html").read_text()
+    assert "could not be drawn" in page and "mse_vs_ce.dot" in page and 'id="slider-w"' in page

@@ -1,6 +1,7 @@
 """The notebook examples/why_cross_entropy.ipynb runs from top to bottom, shows
 its graphs inline, and prints the numbers its text promises."""
 
+import re
 from pathlib import Path
 
 import nbclient
@@ -37,3 +38,9 @@ def test_the_notebook_prints_the_numbers_its_text_promises(executed):
     assert "MSE: loss 0.4822, ∂L/∂z = 0.0173" in printed
     assert "∂L/∂z = 0.9820 = a − y" in printed
     assert "cross-entropy: a < 0.2 first at epoch 31" in printed and "MSE: a < 0.2 first at epoch never" in printed
+
+
+def test_no_graph_in_the_notebook_is_wider_than_an_880_px_output_area(executed):
+    for output in outputs(executed, "image/svg+xml"):
+        width_pt = float(re.search(r'<svg width="([\d.]+)pt"', output["data"]["image/svg+xml"]).group(1))
+        assert width_pt * 4 / 3 <= 880, width_pt

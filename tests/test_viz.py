@@ -1,6 +1,11 @@
 """Graph pictures: one node per tensor and per op, values and gradients on the
 nodes, local derivatives on the edges of scalar graphs, a node budget, and
-rendering through the pip-installable path when no system Graphviz is there."""
+rendering through the pip-installable path when no system Graphviz is there.
+
+Two styles: the compact one (the default: "a = 0.982", constants folded into
+their op, unnamed results named by their expression, zero branches grey,
+`highlight=` and `legend=`) and the full one (`compact=False`: every tensor's
+shape and dtype, ops by class name, every constant a node)."""
 
 import re
 
@@ -10,8 +15,12 @@ import pytest
 import minigrad.functional as F
 from minigrad import Tensor, nn, viz
 
-NODE = re.compile(r'^\t(\w*?(?:t\d+|op\d+|collapsed)) \[label="?(.*?)"? (?:fillcolor|shape)', re.M)
-EDGE = re.compile(r'^\t(\w+) -> (\w+)(?: \[label="?(.*?)"?\])?$', re.M)
+# A node's label comes first; Graphviz writes the other attributes (color,
+# fillcolor, fontcolor, height, margin, penwidth, shape, style) after it.
+NODE = re.compile(r'^\t(\w*?(?:t\d+|op\d+|collapsed)) \[label="?(.*?)"? (?:color|fillcolor|shape)=', re.M)
+EDGE = re.compile(r'^\t(\w+) -> (\w+)(?: \[(?:label="?(.*?)"?)? ?(?:(?:color|fontcolor|penwidth)=\S+ ?)*\])?$', re.M)
+ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
+GREY, HIGHLIGHT = "#a0a0a0", "#c2255c"   # viz.ZERO and viz.HIGHLIGHT, as the tests expect them
 
 
 def scalar(value, name, requires_grad=True):
@@ -27,17 +36,34 @@ def nodes(graph):
     return dict(NODE.findall(graph.source))
 
 
+def shown_name(label):
+    """The name a tensor node shows: its first line ("x" in the full style, "x = 1.5" compact)."""
+    return label.split("\\n")[0].split(" = ")[0]
+
+
 def node_of(graph, name):
-    """The label of the tensor node whose first line is `name`."""
-    return next(label for label in nodes(graph).values() if label.split("\\n")[0] == name)
+    """The label of the tensor node that shows `name`."""
+    return next(label for label in nodes(graph).values() if shown_name(label) == name)
 
 
 def node_id_of(graph, name):
-    return next(key for key, label in nodes(graph).items() if label.split("\\n")[0] == name)
+    return next(key for key, label in nodes(graph).items() if shown_name(label) == name)
 
 
 def edge_labels(graph):
     return [label for _, _, label in EDGE.findall(graph.source) if label]
+
+
+def attributes(graph, node_or_edge):
+    """The DOT attributes of one node ("t3") or edge ("t3 -> op2"), unquoted."""
+    line = next(line for line in graph.source.splitlines()
+                if line == f"\t{node_or_edge}" or line.startswith(f"\t{node_or_edge} ["))
+    return {key: value.strip('"') for key, value in ATTRIBUTE.findall(line)}
+
+
+def number_on(label):
+    """The number a label ends with: "∂y/∂x = 3", "× 0.0177", "∂out/∂w = 0.07468"."""
+    return float(re.split(r"= |× ", label)[-1])
 
 
 def expression():
@@ -48,7 +74,7 @@ def expression():
 
 def test_one_node_per_tensor_and_per_op():
     x, w, out = expression()
-    labels = list(nodes(viz.draw_graph(out)).values())
+    labels = list(nodes(viz.draw_graph(out, compact=False)).values())
     ops = sorted(label for label in labels if "float64" not in label)
     assert ops == ["Add", "Exp", "Mul"]
     assert len(labels) - len(ops) == 5          # x, w, y, exp(y), out
@@ -56,7 +82,7 @@ def test_one_node_per_tensor_and_per_op():
 
 def test_tensor_nodes_show_name_shape_dtype_value_and_gradient():
     x, w, out = expression()
-    label = node_of(viz.draw_graph(out), "w")
+    label = node_of(viz.draw_graph(out, compact=False), "w")
     assert label == f"w\\n() float64\\nvalue -2\\n∂out/∂w = {1.5 * np.exp(-3.0):.4g}"
 
 
@@ -83,7 +109,7 @@ def test_drawing_does_not_touch_grad():
 def test_scalar_graph_edges_carry_the_local_derivative(make, expected):
     x = scalar(0.7, "x")
     out = named(make(x), "f")
-    assert edge_labels(viz.draw_graph(out)) == [f"local ∂f/∂x = {expected(0.7):.4g}"]
+    assert edge_labels(viz.draw_graph(out, compact=False)) == [f"local ∂f/∂x = {expected(0.7):.4g}"]
 
 
 @pytest.mark.parametrize("make, expected", [
@@ -94,12 +120,12 @@ def test_scalar_graph_edges_carry_the_local_derivative(make, expected):
 def test_two_input_ops_label_each_input_with_its_own_derivative(make, expected):
     a, b = scalar(3.0, "a"), scalar(4.0, "b")
     out = named(make(a, b), "f")
-    assert edge_labels(viz.draw_graph(out)) == expected
+    assert edge_labels(viz.draw_graph(out, compact=False)) == expected
 
 
 def test_an_input_used_twice_gets_two_local_edges_and_the_summed_gradient():
     x = scalar(2.0, "x")
-    graph = viz.draw_graph(named(x * x, "y"))
+    graph = viz.draw_graph(named(x * x, "y"), compact=False)
     assert edge_labels(graph) == ["local ∂y/∂x = 2", "local ∂y/∂x = 2"]
     assert "∂y/∂x = 4" in node_of(graph, "x")
 
@@ -109,7 +135,7 @@ def test_edge_labels_multiply_to_the_gradient_along_a_path():
     y = named(x * w, "y")
     e = named(y.exp(), "e")
     out = named(e + x, "out")
-    graph = viz.draw_graph(out)
+    graph = viz.draw_graph(out, compact=False)
     label_of = {(tail, head): label for tail, head, label in EDGE.findall(graph.source)}
     path = ["w", "y", "e"]                           # w -> Mul -> y -> Exp -> e -> Add -> out
     labels = [label_of[node_id_of(graph, name), _op_into(graph, name, next_name)]
@@ -143,7 +169,7 @@ def test_large_tensors_show_mean_min_max_and_small_ones_their_numbers():
 @pytest.mark.parametrize("option, hidden", [("show_values", "value"), ("show_grads", "∂out/∂")])
 def test_values_and_gradients_can_be_hidden(option, hidden):
     x, w, out = expression()
-    assert hidden not in viz.draw_graph(out, **{option: False}).source
+    assert hidden not in viz.draw_graph(out, compact=False, **{option: False}).source
 
 
 def test_max_nodes_collapses_the_far_end_into_a_note_that_counts_it():
@@ -159,7 +185,7 @@ def test_max_nodes_collapses_the_far_end_into_a_note_that_counts_it():
 def test_the_root_is_always_drawn_and_nothing_past_the_first_node_that_does_not_fit():
     w = scalar(0.5, "w")
     q = named((w * w).exp(), "q")
-    labels = nodes(viz.draw_graph(q, max_nodes=1))
+    labels = nodes(viz.draw_graph(q, max_nodes=1, compact=False))
     assert sorted(labels) == ["collapsed", "op0", "t0"] and labels["t0"].startswith("q\\n")
 
 
@@ -193,8 +219,205 @@ def test_a_deep_graph_is_drawn_without_recursion():
 def test_module_parameters_appear_under_their_dotted_names():
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
     loss = F.mse_loss(model(Tensor(np.ones((4, 2), dtype=np.float32))), np.zeros((4, 1), dtype=np.float32))
-    labels = "".join(nodes(viz.draw_graph(loss)).values())
+    labels = "".join(nodes(viz.draw_graph(loss, compact=False)).values())
     assert all(f"{name}\\n" in labels for name in ("0.weight", "0.bias", "2.weight", "2.bias"))
+
+
+def test_compact_module_parameters_appear_under_their_dotted_names():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    loss = F.mse_loss(model(Tensor(np.ones((4, 2), dtype=np.float32))), np.zeros((4, 1), dtype=np.float32))
+    shown = {shown_name(label) for label in nodes(viz.draw_graph(loss)).values()}
+    assert {"0.weight", "0.bias", "2.weight", "2.bias"} <= shown
+
+
+# ------------------------------------------------------------ compact style --
+
+def binary_cross_entropy(z_value=4.0, y_value=0.0):
+    """L = −(y·ln a + (1 − y)·ln(1 − a)) with a = σ(z): at y = 0 the y·ln a branch passes back exactly 0."""
+    z = scalar(z_value, "z")
+    y = scalar(y_value, "y", requires_grad=False)
+    a = named(z.sigmoid(), "a")
+    return z, a, named(-(y * a.log() + (1 - y) * (1 - a).log()), "L")
+
+
+def op_of(graph, name):
+    """The op node that made the tensor node showing `name` (tensor "t5" comes from op "op5")."""
+    return "op" + node_id_of(graph, name)[1:]
+
+
+def test_the_parsing_helpers_see_every_node_and_edge():
+    z, a, L = binary_cross_entropy()
+    for graph in (viz.draw_graph(L), viz.draw_graph(L, highlight={a: "σ′"}), viz.draw_graph(L, compact=False)):
+        lines = graph.source.splitlines()
+        assert len(nodes(graph)) == sum(" [label=" in line and "->" not in line for line in lines)
+        assert len(EDGE.findall(graph.source)) == sum("->" in line for line in lines)
+
+
+def test_compact_one_element_tensors_show_name_and_value_without_shape_or_dtype():
+    x, w, out = expression()
+    graph = viz.draw_graph(out)
+    assert node_of(graph, "w") == f"w = -2\\n∂out/∂w = {1.5 * np.exp(-3.0):.4g}"
+    assert not any("()" in label or "float64" in label for label in nodes(graph).values())
+
+
+def test_compact_ops_are_drawn_as_math_symbols():
+    x, w, out = expression()
+    graph = viz.draw_graph(out)
+    assert sorted(label for key, label in nodes(graph).items() if key.startswith("op")) == ["+", "exp", "×"]
+
+
+@pytest.mark.parametrize("make, op_label", [
+    (lambda a: a - scalar(0.0, "y", requires_grad=False), "− y  (y = 0)"),
+    (lambda a: a * 3, "× 3"),
+    (lambda a: 0.5 * a, "0.5 ×"),
+    (lambda a: a ** 2, "^2"),
+], ids=["named", "times", "times-on-the-left", "power"])
+def test_compact_one_element_constants_are_folded_into_their_op_label_with_their_value(make, op_label):
+    a = scalar(2.0, "a")
+    graph = viz.draw_graph(named(make(a), "f"))
+    labels = nodes(graph)
+    assert [label for key, label in labels.items() if key.startswith("op")] == [op_label]
+    assert sorted(shown_name(label) for key, label in labels.items() if key.startswith("t")) == ["a", "f"]
+    edges = [(tail, head) for tail, head, _ in EDGE.findall(graph.source)]
+    assert edges == [("op0", "t0"), (node_id_of(graph, "a"), "op0")]     # no edge from the constant
+
+
+def test_full_style_draws_every_constant_as_a_node():
+    a = scalar(2.0, "a")
+    graph = viz.draw_graph(named(a - scalar(0.0, "y", requires_grad=False), "f"), compact=False)
+    assert node_of(graph, "y") == "y\\n() float64\\nvalue 0"
+    assert nodes(graph)["op0"] == "Sub"
+
+
+def test_compact_unnamed_results_are_named_by_their_expression_and_gradients_after_them():
+    a, y = scalar(0.5, "a"), scalar(0.0, "y", requires_grad=False)
+    L = named(((a - y) ** 2) * 0.5, "L")
+    graph = viz.draw_graph(L)
+    assert node_of(graph, "a − y") == "a − y = 0.5\\n∂L/∂(a − y) = 0.5"
+    assert node_of(graph, "(a − y)²") == "(a − y)² = 0.25\\n∂L/∂((a − y)²) = 0.5"
+
+
+def test_compact_long_expressions_are_shortened_with_an_ellipsis():
+    a, b, y = scalar(0.5, "a"), scalar(0.25, "b"), scalar(0.0, "y", requires_grad=False)
+    graph = viz.draw_graph(named(((a - y) ** 2 + (b - y) ** 2) * 0.5, "L"))   # "(a − y)² + (b − y)²" is too long
+    labels = nodes(graph)
+    plus = next(key for key, label in labels.items() if label == "+")
+    label = labels["t" + plus[2:]]
+    name = shown_name(label)
+    assert " + " in name and "…" in name and len(name) <= 16
+    assert label == f"{name} = 0.3125\\n∂L/∂({name}) = 0.5"
+
+
+def test_compact_an_exactly_zero_branch_is_grey():
+    z, a, L = binary_cross_entropy(y_value=0.0)
+    graph = viz.draw_graph(L)
+    ln_a, ln_1_minus_a = node_id_of(graph, "ln a"), node_id_of(graph, "ln(1 − a)")
+    assert "∂L/∂(ln a) = 0" in node_of(graph, "ln a")
+    grey = [ln_a, op_of(graph, "ln a"), f"{op_of(graph, 'ln a')} -> {ln_a}",
+            f"{node_id_of(graph, 'a')} -> {op_of(graph, 'ln a')}"]
+    for item in grey:
+        assert attributes(graph, item)["color"] == attributes(graph, item)["fontcolor"] == GREY, item
+    for item in (ln_1_minus_a, op_of(graph, "ln(1 − a)"), node_id_of(graph, "a"), node_id_of(graph, "z")):
+        assert "color" not in attributes(graph, item), item
+
+
+def test_compact_edge_labels_name_short_identifiers_and_otherwise_give_the_factor():
+    x = scalar(2.0, "x")
+    assert "∂y/∂x = 3" in edge_labels(viz.draw_graph(named(x * 3, "y").exp()))
+    assert edge_labels(viz.draw_graph(named(x / 4, "y").exp()))[-1] == "∂y/∂x = 0.25"
+    assert "× 0.25" in edge_labels(viz.draw_graph((x / 4).exp()))            # into "x/4", not a word
+    assert "× 3" in edge_labels(viz.draw_graph(named(x * 3, "long_name").exp()))
+
+
+def test_compact_edges_into_the_root_give_the_factor_not_a_quotient_that_reads_as_its_gradient():
+    x = scalar(2.0, "x")
+    assert edge_labels(viz.draw_graph(named(x * 3, "L"))) == ["× 3"]   # ∂L/∂x is the box's total gradient
+
+
+def test_compact_edge_labels_multiply_to_the_gradient_along_a_path():
+    x, w = scalar(1.5, "x"), scalar(-2.0, "w")
+    out = named((x * w).exp() + x, "out")
+    graph = viz.draw_graph(out)
+    label_of = {(tail, head): label for tail, head, label in EDGE.findall(graph.source)}
+    path = ["w", "x·w", "exp(x·w)"]                   # w -> × -> x·w -> exp -> exp(x·w) -> + -> out
+    labels = [label_of[node_id_of(graph, name), _op_into(graph, name, next_name)]
+              for name, next_name in zip(path, ["x·w", "exp(x·w)", "out"])]
+    assert labels[1:] == [f"× {np.exp(-3.0):.4g}", "× 1"]      # into "exp(x·w)" and into "+": no names
+    shown_gradient = number_on(node_of(graph, "w"))
+    assert np.prod([number_on(label) for label in labels]) == pytest.approx(shown_gradient, rel=1e-3)
+    assert shown_gradient == pytest.approx(1.5 * np.exp(-3.0), rel=1e-3)
+
+
+def test_compact_values_can_be_hidden():
+    x, w, out = expression()
+    assert node_of(viz.draw_graph(out, show_values=False), "w") == f"w\\n∂out/∂w = {1.5 * np.exp(-3.0):.4g}"
+
+
+def test_highlight_draws_the_edges_into_the_op_bold_and_coloured():
+    z, a, L = binary_cross_entropy()
+    graph = viz.draw_graph(L, highlight={a: "σ′"})
+    highlighted = f"{node_id_of(graph, 'z')} -> {op_of(graph, 'a')}"
+    assert attributes(graph, highlighted)["penwidth"] == "3"
+    assert attributes(graph, highlighted)["color"] == attributes(graph, highlighted)["fontcolor"] == HIGHLIGHT
+    others = [f"{tail} -> {head}" for tail, head, _ in EDGE.findall(graph.source) if f"{tail} -> {head}" != highlighted]
+    assert not any("penwidth" in attributes(graph, edge) for edge in others)
+
+
+def test_highlight_writes_out_the_chain_rule_and_the_product_is_the_gradient():
+    z, a, L = binary_cross_entropy()
+    graph = viz.draw_graph(L, highlight={a: "σ′"})
+    label = dict(((t, h), l) for t, h, l in EDGE.findall(graph.source))[node_id_of(graph, "z"), op_of(graph, "a")]
+    name_line, rule, product = label.split("\\n")
+    assert name_line.startswith("σ′ = ∂a/∂z = ")
+    assert rule == "∂L/∂z = ∂L/∂a · σ′"
+    grad_a, local, result = (float(n) for n in re.fullmatch(r"= (\S+) × (\S+) = (\S+)", product).groups())
+    assert grad_a == number_on(node_of(graph, "a")) and local == number_on(name_line)
+    assert grad_a * local == pytest.approx(result, rel=1e-3)
+    assert result == number_on(node_of(graph, "z"))
+    L.backward()
+    assert result == pytest.approx(z.grad.item(), rel=1e-3)
+
+
+def test_highlight_without_a_name_writes_the_local_derivative_as_a_quotient():
+    z, a, L = binary_cross_entropy()
+    labels = edge_labels(viz.draw_graph(L, highlight=[a]))
+    assert any(label.startswith("∂a/∂z = ") and "\\n∂L/∂z = ∂L/∂a · ∂a/∂z\\n= " in label for label in labels)
+
+
+@pytest.mark.parametrize("highlight", [
+    "a", [1.0], {"a": "σ′"}, 5,
+], ids=["str", "list-of-float", "dict-with-str-key", "int"])
+def test_highlight_of_the_wrong_type_raises_a_type_error_naming_draw_graph(highlight):
+    z, a, L = binary_cross_entropy()
+    with pytest.raises(TypeError, match="^draw_graph: highlight takes tensors"):
+        viz.draw_graph(L, highlight=highlight)
+
+
+def test_highlight_names_must_be_strings():
+    z, a, L = binary_cross_entropy()
+    with pytest.raises(TypeError, match="^draw_graph: highlight takes tensors.*got Tensor: int"):
+        viz.draw_graph(L, highlight={a: 1})
+
+
+def test_legend_puts_the_notation_under_the_title_in_the_graph_label():
+    z, a, L = binary_cross_entropy()
+    label = attributes(viz.draw_graph(L, title="BCE", legend=True), "graph")["label"]
+    assert label.startswith("BCE\\n")
+    assert "∂L/∂t: the gradient of L with respect to t, computed by backward\\l" in label
+    assert "grey text: a branch that passes no gradient back (exactly 0)\\l" in label
+    assert attributes(viz.draw_graph(L, title="BCE"), "graph")["label"] == "BCE"
+
+
+def test_rankdir_is_top_to_bottom_by_default_and_can_be_changed():
+    x, w, out = expression()
+    assert attributes(viz.draw_graph(out), "graph")["rankdir"] == "TB"
+    assert attributes(viz.draw_graph(out, compact=False), "graph")["rankdir"] == "TB"
+    assert attributes(viz.draw_graph(out, rankdir="LR"), "graph")["rankdir"] == "LR"
+
+
+def test_an_unknown_rankdir_is_refused():
+    with pytest.raises(ValueError, match="draw_graph: rankdir must be 'TB', 'LR', 'BT' or 'RL', got 'sideways'"):
+        viz.draw_graph(expression()[2], rankdir="sideways")
 
 
 # ---------------------------------------------------------------- rendering --
@@ -211,7 +434,7 @@ def no_graphviz_at_all(monkeypatch):
 
 
 def test_svg_renders_without_system_graphviz(tmp_path, no_system_graphviz):
-    path = viz.render(viz.draw_graph(expression()[2]), tmp_path / "graph.svg")
+    path = viz.render(viz.draw_graph(expression()[2], compact=False), tmp_path / "graph.svg")
     assert path == tmp_path / "graph.svg" and "<svg" in path.read_text()
     assert "Exp" in path.read_text()
 

@@ -1,0 +1,242 @@
+"""viz.replay: a page that steps through the backward pass, one gradient at a
+time. Its frames follow the engine's order, each frame's sum of chain-rule
+terms equals `.grad`, the page needs nothing but itself, and in a browser the
+keys, buttons and slider move through the frames with every number readable."""
+
+import html
+import json
+import re
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import Tensor, explain, graph_picture, nn, viz
+from minigrad.engine import topological_order
+
+from browser import needs_browser, open_page
+
+
+def cross_entropy_neuron():
+    """The explain neuron (x = 1, w = 2, b = 2) under cross-entropy with target 0."""
+    return explain.cross_entropy_loss(explain.neuron(1.0, 2.0, 2.0), 0.0)
+
+
+def used_twice():
+    """y = x·x + x: x feeds two ops, one of them twice."""
+    x = Tensor(3.0, requires_grad=True, name="x")
+    y = x * x + x
+    y.name = "y"
+    return y
+
+
+def small_network():
+    """Cross-entropy of a 2-3-2 tanh network on two points: a graph of matrices."""
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2))
+    x = Tensor(np.array([[0.5, -1.0], [1.0, 2.0]], dtype=np.float32))
+    return nn.CrossEntropyLoss()(model(x), np.array([0, 1]))
+
+
+GRAPHS = {"neuron": (cross_entropy_neuron, 300), "used twice": (used_twice, 300),
+          "network": (small_network, 300), "network past max_nodes": (small_network, 6)}
+
+
+def frames_of(page):
+    """The frames the page embeds for its JavaScript (and for these tests)."""
+    found = re.search(r'<script id="replay-data" type="application/json">(.*?)</script>', page.html, re.S)
+    return json.loads(found.group(1))["frames"]
+
+
+def by_number(root):
+    """Every tensor of the graph by its number ("t3"), breadth first from the root, as the pictures number them."""
+    return {f"t{i}": t for i, t in enumerate(graph_picture.nearest_tensors(root, sys.maxsize)[0])}
+
+
+def backward_keeping_every_grad(root):
+    for t in topological_order(root):
+        t.retain_grad()
+    root.backward()
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_frames_visit_every_tensor_that_requires_grad_once_in_reverse_topological_order(name):
+    make, max_nodes = GRAPHS[name]
+    root = make()
+    tensors = by_number(root)
+    visited = [tensors[frame["tensor"]] for frame in frames_of(viz.replay(root, max_nodes=max_nodes))]
+    assert [id(t) for t in visited] == [id(t) for t in reversed(topological_order(root))]
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_each_frames_sum_of_terms_equals_grad_after_backward(name):
+    make, max_nodes = GRAPHS[name]
+    root = make()
+    frames = frames_of(viz.replay(root, max_nodes=max_nodes))
+    tensors = by_number(root)
+    backward_keeping_every_grad(root)
+    for frame in frames:
+        np.testing.assert_allclose(frame["grad"], tensors[frame["tensor"]].grad.ravel(), rtol=1e-6, atol=1e-12)
+
+
+def test_a_tensor_used_twice_adds_one_term_per_use():
+    last = viz.replay(used_twice()).frames[-1]  # x: 1 from +, then 3 and 3 from x·x
+    assert last.sum + last.total == "∂y/∂x = 1 + 3 + 3 = 7"
+    assert last.edges == ["t2->op0", "t2->op1"]
+    assert len(last.lines) == 4  # "x is used 3 times ..." and one line per term
+
+
+def test_a_step_writes_the_chain_rule_with_its_numbers():
+    frame = next(f for f in viz.replay(cross_entropy_neuron()).frames if f.heading == "∂L/∂z")
+    assert frame.sum + frame.total == "∂L/∂z = ∂L/∂a · ∂a/∂z = 55.6 × 0.01766 = 0.982"
+
+
+def test_tensors_past_max_nodes_are_replayed_on_the_collapsed_note():
+    frames = viz.replay(small_network(), max_nodes=6).frames
+    assert [f.node for f in frames[:2]] == ["t0", "t1"] and {f.node for f in frames[2:]} == {"collapsed"}
+
+
+def test_the_page_is_self_contained_and_small():
+    page = viz.replay(cross_entropy_neuron()).html
+    assert "http" not in page and "<script src" not in page and "<link" not in page
+    assert len(page.encode()) < 2_000_000
+
+
+def test_a_path_writes_the_page_with_html_added(tmp_path):
+    page = viz.replay(used_twice(), tmp_path / "pages" / "used_twice")
+    assert page.path == tmp_path / "pages" / "used_twice.html"
+    assert page.path.read_text(encoding="utf-8") == page.html
+
+
+def test_jupyter_shows_the_page_in_an_iframe_with_srcdoc():
+    page = viz.replay(used_twice())
+    shown = page._repr_html_()
+    assert shown.startswith("<iframe ") and "height: " in shown
+    assert html.unescape(re.search(r'srcdoc="([^"]*)"', shown).group(1)) == page.html
+
+
+def test_a_root_that_is_not_a_tensor_is_a_type_error_naming_replay():
+    with pytest.raises(TypeError, match=r"^replay: .*got float"):
+        viz.replay(3.0)
+
+
+def test_a_root_that_does_not_require_grad_is_a_value_error_naming_replay():
+    with pytest.raises(ValueError, match=r"^replay: .*does not require grad"):
+        viz.replay(Tensor(3.0) * 2)
+
+
+# ------------------------------------------------------------- in a browser --
+
+def shown_step(visit):
+    return visit.page.text_content("#counter")
+
+
+@needs_browser
+def test_the_page_runs_without_errors_or_outside_requests(tmp_path):
+    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
+    with open_page(page.path) as visit:
+        for _ in range(len(page.frames)):
+            visit.page.keyboard.press("ArrowRight")
+        assert visit.problems() == []
+
+
+@needs_browser
+def test_the_right_arrow_pressed_n_times_shows_the_last_frame(tmp_path):
+    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
+    n = len(page.frames) - 1
+    with open_page(page.path) as visit:
+        assert shown_step(visit) == f"step 0 of {n}"
+        for _ in range(n):
+            visit.page.keyboard.press("ArrowRight")
+        assert shown_step(visit) == f"step {n} of {n}"
+        assert visit.page.text_content("#heading") == page.frames[-1].heading
+
+
+@needs_browser
+def test_the_left_arrow_goes_back(tmp_path):
+    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
+    n = len(page.frames) - 1
+    with open_page(page.path) as visit:
+        for key in ("ArrowRight", "ArrowRight", "ArrowRight", "ArrowLeft"):
+            visit.page.keyboard.press(key)
+        assert shown_step(visit) == f"step 2 of {n}"
+
+
+@needs_browser
+def test_the_slider_and_the_buttons_change_the_step(tmp_path):
+    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
+    n = len(page.frames) - 1
+    with open_page(page.path) as visit:
+        visit.page.eval_on_selector("#slider", "s => { s.value = 5; s.dispatchEvent(new Event('input')); }")
+        assert shown_step(visit) == f"step 5 of {n}"
+        visit.page.click("#next")
+        assert shown_step(visit) == f"step 6 of {n}"
+        visit.page.click("#previous")
+        visit.page.click("#previous")
+        assert shown_step(visit) == f"step 4 of {n}"
+        visit.page.focus("#slider")
+        visit.page.keyboard.press("ArrowRight")  # one step, not two (the slider's own and the page's)
+        assert shown_step(visit) == f"step 5 of {n}"
+
+
+def shown_numbers(text):
+    return [float(number) for number in re.findall(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?", text)]
+
+
+@needs_browser
+@pytest.mark.parametrize("name", ["neuron", "used twice", "network"])
+def test_the_sum_shown_at_each_step_equals_grad(name, tmp_path):
+    root = GRAPHS[name][0]()
+    page = viz.replay(root, tmp_path / "replay")
+    tensors = by_number(root)
+    backward_keeping_every_grad(root)
+    with open_page(page.path) as visit:
+        for k, frame in enumerate(page.frames):
+            if k:
+                visit.page.keyboard.press("ArrowRight")
+            grad = tensors[frame.tensor].grad.astype(np.float64)
+            if grad.size == 1:  # 4 significant digits
+                expected, tolerance = grad.ravel(), {"rel": 5e-4}
+            elif grad.size <= 4:  # each element, 4 decimals
+                expected, tolerance = grad.ravel(), {"abs": 5e-5}
+            else:  # mean, min and max, 3 significant digits (a mean within rounding of 0 shows as 0)
+                expected = [grad.mean(), grad.min(), grad.max()]
+                tolerance = {"rel": 5e-3, "abs": 1e-6 * np.abs(grad).max()}
+            assert shown_numbers(visit.page.text_content("#total")) == pytest.approx(expected, **tolerance), \
+                frame.heading
+
+
+@needs_browser
+def test_gradients_show_once_backward_has_completed_them(tmp_path):
+    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
+    gradients = "Array.from(document.querySelectorAll('#graph text.gradient'), t => t.textContent)"
+    with open_page(page.path) as visit:
+        at_start = visit.page.evaluate(gradients)
+        assert sum(not text.endswith("= ?") for text in at_start) == 1 and "∂L/∂L = 1" in at_start
+        for _ in range(len(page.frames) - 1):
+            visit.page.keyboard.press("ArrowRight")
+        at_end = visit.page.evaluate(gradients)
+        assert len(at_end) == len(at_start) and not any(text.endswith("= ?") for text in at_end)
+
+
+TEXT_SIZES = """() => {
+  const svg = document.querySelector("#graph svg");
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const drawn = Array.from(svg.querySelectorAll("text"),
+                           t => [t.textContent, parseFloat(t.getAttribute("font-size")) * scale]);
+  const written = Array.from(document.body.querySelectorAll("*"))
+    .filter(e => !e.closest("svg, script"))
+    .filter(e => Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()))
+    .map(e => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)]);
+  return drawn.concat(written);
+}"""
+
+
+@needs_browser
+@pytest.mark.parametrize("name", ["neuron", "network"])
+def test_every_text_is_at_least_12_px_at_1366_by_768(name, tmp_path):
+    page = viz.replay(GRAPHS[name][0](), tmp_path / "replay")
+    with open_page(page.path) as visit:
+        sizes = visit.page.evaluate(TEXT_SIZES)
+    assert len(sizes) > 20 and [(text, size) for text, size in sizes if size < 12] == []

@@ -17,7 +17,7 @@ written twice.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Union
 
@@ -39,6 +39,8 @@ Line = tuple[Union[str, Number], ...]
 
 @dataclass
 class Node:
+    """A tensor ("t3") or the op that made it ("op3"), with its label lines."""
+
     id: str
     lines: list[Line]
     kind: str            # "root", "parameter", "intermediate", "constant" or "op"
@@ -48,6 +50,8 @@ class Node:
 
 @dataclass
 class Edge:
+    """An input into an op ("t5" -> "op3", labelled with the local derivative), or an op into its result."""
+
     tail: str
     head: str
     lines: list[Line] = field(default_factory=list)
@@ -58,6 +62,8 @@ class Edge:
 
 @dataclass
 class Picture:
+    """Everything a picture of one graph shows."""
+
     nodes: list[Node]
     edges: list[Edge]
     tensors: list[Tensor]            # the drawn and folded tensors, numbered breadth first from the root
@@ -73,8 +79,9 @@ SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "Neg": "−", "Po
            "Log": "ln", "Sqrt": "√", "Abs": "| |", "Sigmoid": "σ", "Tanh": "tanh", "ReLU": "relu", "Sum": "Σ",
            "Mean": "mean", "Max": "max", "Softmax": "softmax", "LogSoftmax": "log_softmax", "Clip": "clip",
            "Affine": "x·Wᵀ + b", "Reshape": "reshape", "Transpose": "transpose", "GetItem": "[ ]",
-           "MSELoss": "MSE", "L1Loss": "L1", "HuberLoss": "Huber", "BCELoss": "BCE", "BCEWithLogitsLoss": "BCE on logits",
-           "CrossEntropyLoss": "cross-entropy", "NLLLoss": "NLL", "KLDivLoss": "KL", "MultiMarginLoss": "hinge"}
+           "MSELoss": "MSE", "L1Loss": "L1", "HuberLoss": "Huber", "BCELoss": "BCE",
+           "BCEWithLogitsLoss": "BCE on logits", "CrossEntropyLoss": "cross-entropy", "NLLLoss": "NLL",
+           "KLDivLoss": "KL", "MultiMarginLoss": "hinge"}
 EXPRESSIONS = {"Add": ("{0} + {1}", 1), "Sub": ("{0} − {1}", 1), "Mul": ("{0}·{1}", 2), "Div": ("{0}/{1}", 2),
                "MatMul": ("{0} @ {1}", 2), "Neg": ("−{0}", 3), "Pow": ("{0}^{1}", 4), "Exp": ("exp {0}", 3),
                "Log": ("ln {0}", 3), "Sqrt": ("√{0}", 3), "Tanh": ("tanh {0}", 3), "ReLU": ("relu {0}", 3),
@@ -90,57 +97,91 @@ LONGEST_NAME = 16     # longer expressions become "… + …"
 
 def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, show_grads: bool = True,
              max_nodes: int = 300, highlight: Mapping[Tensor, str] | Iterable[Tensor] | None = None) -> Picture:
-    """The picture of the graph that made `root` (see viz.draw_graph for the options)."""
+    """The picture of the graph that made `root` (see viz.draw_graph for the options).
+
+    >>> x = Tensor(2.0, requires_grad=True, name="x")
+    >>> L = (x * 3).exp(); L.name = "L"
+    >>> [node.id for node in describe(L).nodes]   # t3, the constant 3, is folded into op1: "× 3"
+    ['t0', 'op0', 't1', 'op1', 't2']
+    """
     tensors, hidden = nearest_tensors(root, max_nodes)
     index = {id(t): i for i, t in enumerate(tensors)}
-    grads = gradients(root) if show_grads else {}
-    scalar_graph = all(t.size == 1 for t in tensors)
     folded = {id(t) for t in tensors if compact and t is not root and is_constant(t) and t.size == 1}
     labels = names(tensors, index, folded) if compact else {id(t): t.name for t in tensors if t.name}
     root_label = root.name or ("out" if compact else "")
     if compact:
         labels[id(root)] = root_label  # an unnamed root is "out", in its box and in every ∂out/∂t
-    marked = _highlights(highlight)
-    node_id = {id(t): f"t{i}" for i, t in enumerate(tensors)}
-    consumers: dict[int, int] = {}
-    for t in tensors:
-        for parent in () if t._op is None else t._op.inputs:
-            consumers[id(parent)] = consumers.get(id(parent), 0) + 1
+    uses = Counter(id(parent) for t in tensors for parent in (() if t._op is None else t._op.inputs))
+    drawing = _Drawing(root, index, gradients(root) if show_grads else {}, labels, folded, compact, show_values,
+                       _highlights(highlight), uses, all(t.size == 1 for t in tensors) and show_grads)
     nodes, edges = [], []
     for i, t in enumerate(tensors):
-        if id(t) in folded:
-            continue
-        zero = t in grads and not np.any(grads[t])
-        kind = "root" if t is root else "parameter" if t.is_leaf and t.requires_grad else \
+        if id(t) not in folded:
+            nodes.append(drawing.tensor_node(i, t))
+            if t._op is not None:
+                nodes.append(drawing.op_node(i, t))
+                edges += drawing.edges_of_op(i, t)
+    return Picture(nodes, edges, tensors, {id(t): f"t{i}" for i, t in enumerate(tensors)}, root_label, hidden,
+                   labels)
+
+
+@dataclass
+class _Drawing:
+    """What every node and edge of one picture needs to know."""
+
+    root: Tensor
+    index: dict[int, int]             # id(tensor) -> its number, breadth first from the root
+    grads: dict[Tensor, np.ndarray]   # from backward; empty with show_grads=False
+    labels: dict[int, str]
+    folded: set[int]                  # constants written into their op's label, not drawn
+    compact: bool
+    show_values: bool
+    marked: dict[int, str]            # highlighted tensors -> the name of their local derivative
+    uses: Counter                     # id(tensor) -> how many ops use it
+    local_edges: bool                 # a graph of one-element tensors: local derivatives on the edges
+
+    def zero(self, t: Tensor) -> bool:
+        return t in self.grads and not np.any(self.grads[t])
+
+    def tensor_node(self, i: int, t: Tensor) -> Node:
+        kind = "root" if t is self.root else "parameter" if t.is_leaf and t.requires_grad else \
             "intermediate" if t.requires_grad else "constant"
-        zero_key = f"g{i}" if t in grads else None
-        nodes.append(Node(f"t{i}", _tensor_lines(t, i, root_label, labels, grads, show_values, compact),
-                          kind, zero, zero_key))
-        if t._op is None:
-            continue
+        lines = _tensor_lines(t, i, self.labels[id(self.root)] if self.compact else self.root.name or "",
+                              self.labels, self.grads, self.show_values, self.compact)
+        return Node(f"t{i}", lines, kind, self.zero(t), f"g{i}" if t in self.grads else None)
+
+    def op_node(self, i: int, t: Tensor) -> Node:
         op_name = type(t._op).__name__
-        op_lines = [_op_symbol(t, op_name, index, folded, labels)] if compact else [(op_name,)]
-        if compact:  # a named constant shows its value: "− y  (y = 0)"
-            for c in t._op.inputs:
-                if id(c) in folded and c.name:
-                    op_lines[0] += (f"  ({c.name} = ", Number(f"v{index[id(c)]}", c.data), ")")
-        nodes.append(Node(f"op{i}", op_lines, "op", zero, zero_key))
-        edges.append(Edge(f"op{i}", f"t{i}", zero=zero, zero_key=zero_key))
-        local = local_derivatives(t) if scalar_graph and show_grads else {}
+        if not self.compact:
+            return Node(f"op{i}", [(op_name,)], "op", self.zero(t), f"g{i}" if t in self.grads else None)
+        line = _op_symbol(t, op_name, self.folded, self.labels)
+        for c in t._op.inputs:  # a named constant shows its value: "− y  (y = 0)"
+            if id(c) in self.folded and c.name:
+                line += (f"  ({c.name} = ", Number(f"v{self.index[id(c)]}", c.data), ")")
+        return Node(f"op{i}", [line], "op", self.zero(t), f"g{i}" if t in self.grads else None)
+
+    def edges_of_op(self, i: int, t: Tensor) -> list[Edge]:
+        """op -> t, and each drawn input -> op with its local derivative (or the chain rule, highlighted)."""
+        zero_key = f"g{i}" if t in self.grads else None
+        edges = [Edge(f"op{i}", f"t{i}", zero=self.zero(t), zero_key=zero_key)]
+        local = local_derivatives(t) if self.local_edges else {}
+        passed = contributions(t, self.grads[t]) if t in self.grads else {}
         for k, parent in enumerate(t._op.inputs):
-            if id(parent) in folded:
+            if id(parent) in self.folded:
                 continue
-            edge = Edge(node_id.get(id(parent), "collapsed"), f"op{i}", zero=zero, zero_key=zero_key)
-            if k in local:
-                edge.lines = _edge_lines(t, parent, i, k, local[k], labels, compact, root)
-            if t in grads and parent.requires_grad:  # zero when this op passes nothing back to it
-                edge.zero, edge.zero_key = not np.any(contributions(t, grads[t])[k]), f"c{i}.{k}"
-            if id(t) in marked and k in local:
+            edge = Edge(f"t{self.index[id(parent)]}" if id(parent) in self.index else "collapsed", f"op{i}",
+                        zero=self.zero(t), zero_key=zero_key)
+            if k in passed:  # grey when this op passes nothing back to this input
+                edge.zero, edge.zero_key = not np.any(passed[k]), f"c{i}.{k}"
+            if k in local and id(t) in self.marked:
                 edge.highlighted = True
-                edge.lines = _chain_rule_lines(t, parent, i, k, local[k], marked[id(t)], labels, root_label,
-                                               grads, consumers.get(id(parent), 0) == 1)
+                edge.lines = _chain_rule_lines(t, parent, i, k, local[k], self.marked[id(t)], self.labels,
+                                               self.labels[id(self.root)], self.grads[t], passed[k],
+                                               self.uses[id(parent)] == 1)
+            elif k in local:
+                edge.lines = _edge_lines(t, parent, i, k, local[k], self.labels, self.compact, self.root)
             edges.append(edge)
-    return Picture(nodes, edges, tensors, node_id, root_label, hidden, labels)
+        return edges
 
 
 def is_constant(t: Tensor) -> bool:
@@ -274,7 +315,7 @@ def _number_text(array: np.ndarray) -> str:
     return f"{array.item() + 0:.4g}" if array.size == 1 else str(array.shape)
 
 
-def _op_symbol(t: Tensor, op_name: str, index: dict[int, int], folded: set[int], labels: dict[int, str]) -> Line:
+def _op_symbol(t: Tensor, op_name: str, folded: set[int], labels: dict[int, str]) -> Line:
     """The op in mathematics, with its folded constants: "− y", "0.5 ×", "^2", "σ"."""
     symbol = SYMBOLS.get(op_name, op_name)
     inputs = t._op.inputs
@@ -334,17 +375,18 @@ def _edge_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.ndarra
 
 
 def _chain_rule_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.ndarray, name: str,
-                      labels: dict[int, str], root_label: str, grads: dict[Tensor, np.ndarray],
-                      only_consumer: bool) -> list[Line]:
+                      labels: dict[int, str], root_label: str, grad: np.ndarray | None, passed: np.ndarray | None,
+                      only_use: bool) -> list[Line]:
     """The chain rule written out on one edge: ∂L/∂z = ∂L/∂a · σ′ = 0.982 × 0.0177 = 0.0173."""
     out, into = wrapped(labels.get(id(t)) or "·"), wrapped(labels.get(id(parent)) or "·")
     local = name or f"∂{out}/∂{into}"
-    lines: list[Line] = [(f"{local} = " if not name else f"{name} = ∂{out}/∂{into} = ", Number(f"d{i}.{k}", derivative))]
-    if t in grads:
-        gets = "=" if only_consumer else "+="  # a tensor used twice sums one such term per use
+    quotient = f"{name} = ∂{out}/∂{into} = " if name else f"{local} = "
+    lines: list[Line] = [(quotient, Number(f"d{i}.{k}", derivative))]
+    if grad is not None and passed is not None:
+        gets = "=" if only_use else "+="  # a tensor used twice sums one such term per use
         lines.append((f"∂{root_label}/∂{into} {gets} ∂{root_label}/∂{out} · {local}",))
-        lines.append(("= ", Number(f"g{i}", grads[t]), " × ", Number(f"d{i}.{k}", derivative), " = ",
-                      Number(f"c{i}.{k}", contributions(t, grads[t])[k])))
+        lines.append(("= ", Number(f"g{i}", grad), " × ", Number(f"d{i}.{k}", derivative), " = ",
+                      Number(f"c{i}.{k}", passed)))
     return lines
 
 

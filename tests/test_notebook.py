@@ -33,6 +33,11 @@ def test_the_notebook_runs_and_draws_three_graphs_and_two_plots_inline(executed)
     assert len(outputs(executed, "image/png")) == 2
 
 
+def test_the_notebook_shows_the_backward_replay_inline(executed):
+    pages = [output["data"]["text/html"] for output in outputs(executed, "text/html")]
+    assert any(page.startswith("<iframe srcdoc=") and "step" in page for page in pages)
+
+
 def test_the_notebook_prints_the_numbers_its_text_promises(executed):
     printed = "".join(output["text"] for output in outputs(executed, "stdout"))
     assert "MSE: loss 0.4822, ∂L/∂z = 0.0173" in printed

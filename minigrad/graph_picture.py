@@ -92,7 +92,7 @@ EXPRESSIONS = {"Add": ("{0} + {1}", 1), "Sub": ("{0} − {1}", 1), "Mul": ("{0}�
 INFIX = {"Add", "Sub", "Mul", "Div", "Pow", "MatMul"}  # a folded constant joins their symbol: "− y", "0.5 ×"
 SUPERSCRIPTS = {2: "²", 3: "³"}
 ATOM = 10             # the precedence of a name or a number
-LONGEST_NAME = 16     # longer expressions become "… + …"
+LONGEST_NAME = 20     # longer expressions lose their longest operands: "y·ln a + …"
 
 
 def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, show_grads: bool = True,
@@ -290,14 +290,17 @@ def _name(t: Tensor, index: dict[int, int], folded: set[int], found: dict[int, t
     if t.name:
         return t.name, ATOM if _is_word(t.name) else 0  # "1 − y" is parenthesised
     if t._op is None:
-        return (_number_text(t.data), ATOM) if id(t) in folded or t.size == 1 else (f"t{index[id(t)]}", ATOM)
+        if id(t) in folded or t.size == 1:
+            return _number_text(t.data), ATOM
+        return ("", ATOM) if not t.requires_grad else (f"t{index[id(t)]}", ATOM)  # data needs no name; a gradient does
     op_name = type(t._op).__name__
     generic = (SYMBOLS.get(op_name, op_name).lower() + "(" + ", ".join(f"{{{k}}}" for k in range(len(t._op.inputs)))
                + ")", ATOM)
     template, precedence = EXPRESSIONS.get(op_name, generic)
     if template.count("{") != len(t._op.inputs):  # e.g. Affine without a bias
         template, precedence = generic
-    operands = [found.get(id(p), ("…", ATOM)) for p in t._op.inputs]
+    operands = [found.get(id(p)) or ("…", ATOM) for p in t._op.inputs]
+    operands = [("…", ATOM) if not text else (text, p) for text, p in operands]  # unnamed data reads "…"
     if op_name == "Pow" and id(t._op.inputs[1]) in folded and t._op.inputs[1].data.item() in SUPERSCRIPTS:
         template, operands = "{0}" + SUPERSCRIPTS[t._op.inputs[1].data.item()], operands[:1]
     enclosed = "({0})" in template or "|{0}|" in template  # σ(a − y) needs no more parentheses
@@ -321,7 +324,8 @@ def _op_symbol(t: Tensor, op_name: str, folded: set[int], labels: dict[int, str]
     inputs = t._op.inputs
     if op_name == "Clip":
         lo, hi = getattr(t._op, "lo", None), getattr(t._op, "hi", None)
-        return (f"clip [{'-∞' if lo is None else f'{float(lo):.2g}'}, {'∞' if hi is None else f'{float(hi):.2g}'}]",)
+        low, high = ("-∞" if lo is None else f"{float(lo):.2g}"), ("∞" if hi is None else f"{float(hi):.2g}")
+        return (f"clip [{low}, {high}]",)
     if op_name not in INFIX:
         return (symbol,)
     if len(inputs) == 2 and id(inputs[1]) in folded:
@@ -359,7 +363,8 @@ def wrapped(name: str) -> str:
 
 
 def _is_word(name: str | None) -> bool:
-    return bool(name) and name.replace("_", "").isalnum()
+    """A name that needs no parentheses: "x", "w_1", a parameter's dotted name "0.weight"."""
+    return bool(name) and name.replace("_", "").replace(".", "").isalnum()
 
 
 def _edge_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.ndarray, labels: dict[int, str],

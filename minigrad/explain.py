@@ -126,11 +126,12 @@ def summary(x: float, w: float, b: float, y: float) -> str:
     mse.backward()
     ce.backward()
     a, z = under_mse.a.item(), under_mse.z.item()
+    sigma_prime = graph_picture.local_derivatives(under_mse.a)[0].item()  # the sigmoid's own backward
     lines = [f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4f}",
-             f"σ′(z) = a(1 − a) = {a * (1 - a) + 0:.4f}",
+             f"σ′(z) = a(1 − a) = {sigma_prime + 0:.4f}",
              f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item() + 0:.4f}   (loss {mse.item():.4f})",
              f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item() + 0:.4f}   (loss {ce.item():.4f})"]
-    if a in (0.0, 1.0):
+    if a in (0.0, 1.0) and a != y:  # there the clamp changes the expanded form's gradient
         lines.append(f"(a rounds to exactly {a:g} in float64: in the pictures the expanded cross-entropy's "
                      "clamped log stops the gradient; the fused loss on z, above, does not)")
     return "\n".join(lines)

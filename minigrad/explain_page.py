@@ -104,26 +104,15 @@ def page(start: dict[str, float]) -> str:
     grid = grid_with(start)
     shape = tuple(len(v) for v in grid.values())
     x, w, b, y = np.meshgrid(*grid.values(), indexing="ij")
-    under_mse, under_ce = explain.neuron(x, w, b), explain.neuron(x, w, b)
-    graphs = {"mse_": (under_mse, explain.mse_loss(under_mse, y)),
-              "ce_": (under_ce, explain.cross_entropy_loss(under_ce, y))}
-    table, lines, keys, zero = {}, {}, {}, {}
-    pictures = []
-    for prefix, (n, loss) in graphs.items():
-        numbers = graph_picture.numbers(loss)
+    table, lines, keys, zero, pictures = {}, {}, {}, {}, []
+    for prefix, loss_of in (("mse_", explain.mse_loss), ("ce_", explain.cross_entropy_loss)):
+        numbers = graph_picture.numbers(loss_of(explain.neuron(x, w, b), y))  # every neuron of the grid at once
+        one = explain.neuron(start["x"], start["w"], start["b"])                # the same graph on one neuron
+        picture = graph_picture.describe(loss_of(one, start["y"]), highlight={one.a: "σ′"})
         table.update({prefix + key: value for key, value in numbers.items()})
-        one = explain.neuron(start["x"], start["w"], start["b"])  # the same graph on one neuron, to draw
-        loss_of_one = (explain.mse_loss if prefix == "mse_" else explain.cross_entropy_loss)(one, start["y"])
-        picture = graph_picture.describe(loss_of_one, highlight={one.a: "σ′"})
         lines.update(templates(prefix, picture))
-        index = {id(t): i for i, t in enumerate(picture.tensors)}
-        n = one
-        keys[prefix] = {"z": f"{prefix}v{index[id(n.z)]}", "a": f"{prefix}v{index[id(n.a)]}",
-                        "dz": f"{prefix}g{index[id(n.z)]}", "da": f"{prefix}g{index[id(n.a)]}",
-                        "loss": f"{prefix}v0", "sigma_prime": f"{prefix}d{index[id(n.a)]}.0"}
-        zero.update({f"{prefix}{item.tail}->{prefix}{item.head}" if isinstance(item, graph_picture.Edge)
-                     else prefix + item.id: prefix + item.zero_key
-                     for item in [*picture.nodes, *picture.edges] if item.zero_key})
+        keys[prefix] = _readout_keys(prefix, picture, one)
+        zero.update(_zero_keys(prefix, picture))
         pictures.append((prefix, _with_widest(picture, numbers)))
     figure = explain.figure_of(pictures)
     try:
@@ -132,7 +121,6 @@ def page(start: dict[str, float]) -> str:
     except viz.RenderError as error:  # the sliders and plots still work; the DOT is beside the page
         svg = f'<p class="missing">The graphs could not be drawn ({html.escape(str(error))}). Their DOT ' \
               'source is mse_vs_ce.dot, beside this page.</p>'
-
     index, blob = compress(table, shape)
     curves = _gradient_curves(grid["y"])
     descent = {}
@@ -145,6 +133,23 @@ def page(start: dict[str, float]) -> str:
             "index": index, "numbers": blob, "lines": lines, "keys": keys, "zero": zero,
             "curves": curves, "descent": descent, "descentSteps": DESCENT_STEPS, "descentRate": DESCENT_RATE}
     return _html(svg, data)
+
+
+def _readout_keys(prefix: str, picture: graph_picture.Picture, n: explain.Neuron) -> dict[str, str]:
+    """The keys of the numbers the panel shows: z, a, σ′, the loss, ∂L/∂a and ∂L/∂z."""
+    index = {id(t): i for i, t in enumerate(picture.tensors)}
+    z, a = index[id(n.z)], index[id(n.a)]
+    return {"z": f"{prefix}v{z}", "a": f"{prefix}v{a}", "dz": f"{prefix}g{z}", "da": f"{prefix}g{a}",
+            "loss": f"{prefix}v0", "sigma_prime": f"{prefix}d{a}.0"}
+
+
+def _zero_keys(prefix: str, picture: graph_picture.Picture) -> dict[str, str]:
+    """For each node and edge that can turn grey: the number that is exactly 0 when it does.
+    The highlighted σ′ edge stays coloured, as in the figure."""
+    found = {prefix + node.id: prefix + node.zero_key for node in picture.nodes if node.zero_key}
+    found.update({f"{prefix}{edge.tail}->{prefix}{edge.head}": prefix + edge.zero_key
+                  for edge in picture.edges if edge.zero_key and not edge.highlighted})
+    return found
 
 
 def _base64(array: np.ndarray) -> str:

@@ -83,9 +83,9 @@ SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "Neg": "−", "Po
            "BCEWithLogitsLoss": "BCE on logits", "CrossEntropyLoss": "cross-entropy", "NLLLoss": "NLL",
            "KLDivLoss": "KL", "MultiMarginLoss": "hinge"}
 EXPRESSIONS = {"Add": ("{0} + {1}", 1), "Sub": ("{0} − {1}", 1), "Mul": ("{0}·{1}", 2), "Div": ("{0}/{1}", 2),
-               "MatMul": ("{0} @ {1}", 2), "Neg": ("−{0}", 3), "Pow": ("{0}^{1}", 4), "Exp": ("exp {0}", 3),
-               "Log": ("ln {0}", 3), "Sqrt": ("√{0}", 3), "Tanh": ("tanh {0}", 3), "ReLU": ("relu {0}", 3),
-               "Sum": ("Σ {0}", 3), "Abs": ("|{0}|", 9), "Sigmoid": ("σ({0})", 9), "Clip": ("clip({0})", 9),
+               "MatMul": ("{0} @ {1}", 2), "Neg": ("−{0}", 3), "Pow": ("{0}^{1}", 4), "Exp": ("exp({0})", 9),
+               "Log": ("ln({0})", 9), "Sqrt": ("√({0})", 9), "Tanh": ("tanh({0})", 9), "ReLU": ("relu({0})", 9),
+               "Sum": ("Σ({0})", 9), "Abs": ("|{0}|", 9), "Sigmoid": ("σ({0})", 9), "Clip": ("clip({0})", 9),
                "Softmax": ("softmax({0})", 9), "LogSoftmax": ("log_softmax({0})", 9), "Mean": ("mean({0})", 9),
                "Max": ("max({0})", 9), "Transpose": ("{0}ᵀ", 9), "Reshape": ("reshape({0})", 9),
                "Affine": ("{0}·{1}ᵀ + {2}", 1)}
@@ -112,8 +112,13 @@ def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, sh
     if compact:
         labels[id(root)] = root_label  # an unnamed root is "out", in its box and in every ∂out/∂t
     uses = Counter(id(parent) for t in tensors for parent in (() if t._op is None else t._op.inputs))
+    marked = _highlights(highlight)
+    missing = set(marked) - {id(t) for t in tensors if t._op is not None}
+    if missing:
+        raise ValueError(f"draw_graph: highlight names {len(missing)} tensor(s) that no op of this graph made "
+                         "(a leaf, or a tensor outside the graph); expected results of ops on the way to the root")
     drawing = _Drawing(root, index, gradients(root) if show_grads else {}, labels, folded, compact, show_values,
-                       _highlights(highlight), uses, all(t.size == 1 for t in tensors) and show_grads)
+                       marked, uses, all(t.size == 1 for t in tensors) and show_grads)
     nodes, edges = [], []
     for i, t in enumerate(tensors):
         if id(t) not in folded:
@@ -173,8 +178,8 @@ class _Drawing:
                         zero=self.zero(t), zero_key=zero_key)
             if k in passed:  # grey when this op passes nothing back to this input
                 edge.zero, edge.zero_key = not np.any(passed[k]), f"c{i}.{k}"
-            if k in local and id(t) in self.marked:
-                edge.highlighted = True
+            edge.highlighted = id(t) in self.marked and parent.requires_grad
+            if k in local and edge.highlighted:  # one-element tensors: the chain rule in numbers
                 edge.lines = _chain_rule_lines(t, parent, i, k, local[k], self.marked[id(t)], self.labels,
                                                self.labels[id(self.root)], self.grads[t], passed[k],
                                                self.uses[id(parent)] == 1)
@@ -290,7 +295,7 @@ def _name(t: Tensor, index: dict[int, int], folded: set[int], found: dict[int, t
     if t.name:
         return t.name, ATOM if _is_word(t.name) else 0  # "1 − y" is parenthesised
     if t._op is None:
-        if id(t) in folded or t.size == 1:
+        if id(t) in folded or (t.size == 1 and not t.requires_grad):
             return _number_text(t.data), ATOM
         return ("", ATOM) if not t.requires_grad else (f"t{index[id(t)]}", ATOM)  # data needs no name; a gradient does
     op_name = type(t._op).__name__
@@ -306,7 +311,7 @@ def _name(t: Tensor, index: dict[int, int], folded: set[int], found: dict[int, t
     enclosed = "({0})" in template or "|{0}|" in template  # σ(a − y) needs no more parentheses
     texts = [text if enclosed or p > precedence or (p == precedence and k == 0 and precedence in (1, 2))
              else f"({text})" for k, (text, p) in enumerate(operands)]
-    fill = lambda parts: template.format(*parts).replace(" (", "(", 1) if precedence == 3 else template.format(*parts)
+    fill = lambda parts: template.format(*parts)
     for longest in sorted(range(len(texts)), key=lambda k: -len(texts[k])):
         if len(fill(texts)) <= LONGEST_NAME:
             break
@@ -384,8 +389,9 @@ def _chain_rule_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.
                       only_use: bool) -> list[Line]:
     """The chain rule written out on one edge: ∂L/∂z = ∂L/∂a · σ′ = 0.982 × 0.0177 = 0.0173."""
     out, into = wrapped(labels.get(id(t)) or "·"), wrapped(labels.get(id(parent)) or "·")
-    local = name or f"∂{out}/∂{into}"
-    quotient = f"{name} = ∂{out}/∂{into} = " if name else f"{local} = "
+    at_root = out == root_label  # there ∂L/∂in would read as the gradient: the op's factor is "local"
+    local = name or ("local" if at_root else f"∂{out}/∂{into}")
+    quotient = f"{name} = ∂{out}/∂{into} = " if name and not at_root else f"{local} = "
     lines: list[Line] = [(quotient, Number(f"d{i}.{k}", derivative))]
     if grad is not None and passed is not None:
         gets = "=" if only_use else "+="  # a tensor used twice sums one such term per use

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import operator
 import os
 import re
@@ -35,9 +34,6 @@ from minigrad import graph_picture
 from minigrad.engine import Tensor
 from minigrad.viz import image_bytes, number_text, picture_to_dot
 
-RAW_ELEMENTS = 10_000   # a frame's raw gradient in the page holds at most this many elements
-
-
 @dataclass
 class Frame:
     """One step of backward: the tensor whose gradient it completes, and the arithmetic."""
@@ -49,7 +45,7 @@ class Frame:
     lines: list[str]         # the chain rule's terms, in words and numbers
     sum: str                 # "∂L/∂x = 0.5 + 0.25 = ", which `total` completes
     total: str               # the gradient, formatted: "0.75"
-    grad: list[float | None]  # the gradient, flat, its first RAW_ELEMENTS (None for NaN and ±inf: JSON lacks them)
+    grad: np.ndarray         # the gradient itself (for Python; the page shows `total`)
 
 
 class Term(NamedTuple):
@@ -72,6 +68,9 @@ class Replay:
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to `path` (".html" added unless it ends so) and return the path."""
         path = Path(path)
+        if path.is_dir():
+            raise ValueError(f"replay: {path} is a folder; expected the path of the page to write, "
+                             f"like {path / 'replay.html'}")
         if path.suffix.lower() != ".html":
             path = path.with_name(f"{path.name}.html")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +95,7 @@ def replay(root: Tensor, path: str | os.PathLike[str] | None = None, *, title: s
     >>> for frame in replay(y).frames:
     ...     print(frame.sum + frame.total)
     ∂y/∂y = 1
-    ∂y/∂(x·x) = ∂y/∂y · ∂y/∂(x·x) = 1 × 1 = 1
+    ∂y/∂(x·x) = ∂y/∂y · local = 1 × 1 = 1
     ∂y/∂x = 1 + 3 + 3 = 7
     """
     if not isinstance(root, Tensor):
@@ -111,8 +110,9 @@ def replay(root: Tensor, path: str | os.PathLike[str] | None = None, *, title: s
     svg = re.sub(r' xmlns(:xlink)?="[^"]*"', "", svg[svg.index("<svg"):])  # inline SVG needs no namespaces
     steps = frames(root, picture)
     title = title or f"The backward pass of {picture.root_label}, step by step"
-    data = {"frames": [asdict(frame) for frame in steps], "gradLines": gradient_lines(picture)}
-    page = Replay(_html(title, svg, data), steps)
+    shown = [{key: value for key, value in asdict(frame).items() if key != "grad"} for frame in steps]
+    data = {"frames": shown, "gradLines": gradient_lines(picture)}
+    page = Replay(_html(title, svg, data, picture.root_label), steps)
     if path is not None:
         page.save(path)
     return page
@@ -127,7 +127,7 @@ def frames(root: Tensor, picture: graph_picture.Picture) -> list[Frame]:
     number = {id(t): i for i, t in enumerate(everyone)}
     L = picture.root_label
     op_labels = {node.id: _line_text(node.lines[0]) for node in picture.nodes if node.kind == "op"}
-    name = lambda t: L if t is root else picture.labels.get(id(t), f"t{number[id(t)]}")
+    name = lambda t: L if t is root else picture.labels.get(id(t)) or t.name or f"t{number[id(t)]}"
     node = lambda t: picture.node_id.get(id(t), "collapsed")
     received: dict[Tensor, list[Term]] = defaultdict(list)  # each tensor's terms, in the order they arrive
     steps = []
@@ -148,9 +148,8 @@ def frames(root: Tensor, picture: graph_picture.Picture) -> list[Frame]:
             sum_text = f"{of} = {' + '.join(number_text(term.contribution) for term in terms)} = "
         if node(t) == "collapsed":
             lines.append(f"({name(t)} is not drawn: it lies past max_nodes, in the note of hidden nodes.)")
-        flat = np.ravel(total)[:RAW_ELEMENTS].astype(np.float64).tolist()
         steps.append(Frame(f"t{number[id(t)]}", node(t), list(dict.fromkeys(term.edge for term in terms)), of, lines,
-                           sum_text, number_text(np.asarray(total)), [v if math.isfinite(v) else None for v in flat]))
+                           sum_text, number_text(np.asarray(total)), np.asarray(total)))
         if t._op is None:
             continue
         out, op, kind = graph_picture.wrapped(name(t)), f"op{number[id(t)]}", type(t._op).__name__
@@ -158,7 +157,9 @@ def frames(root: Tensor, picture: graph_picture.Picture) -> list[Frame]:
         local = graph_picture.local_derivatives(t) if t.size == 1 else {}  # exact when the output is one number
         for k, c in graph_picture.contributions(t, grad).items():
             parent = t._op.inputs[k]
-            product = f"∂{L}/∂{out} · ∂{out}/∂{graph_picture.wrapped(name(parent))} = "
+            into = graph_picture.wrapped(name(parent))
+            # at the root's own op, ∂L/∂in would read as the gradient: call the op's factor "local"
+            product = f"∂{L}/∂{L} · local = " if t is root else f"∂{L}/∂{out} · ∂{out}/∂{into} = "
             edge = f"{node(parent)}->{op}"
             if k in local:  # one number times the local derivative
                 term = Term(use, f"{product}{number_text(grad)} × {number_text(local[k])} = ", c, edge)
@@ -182,8 +183,8 @@ def _line_text(line: graph_picture.Line, number: Callable[[np.ndarray], str] = n
     return "".join(number(part.array) if isinstance(part, graph_picture.Number) else part for part in line)
 
 
-def _html(title: str, svg: str, data: dict[str, Any]) -> str:
-    parts = {"TITLE": html.escape(title), "<!--SVG-->": svg,
+def _html(title: str, svg: str, data: dict[str, Any], root_label: str) -> str:
+    parts = {"TITLE": html.escape(title), "<!--SVG-->": svg, "∂L/∂tensor": html.escape(f"∂{root_label}/∂tensor"),
              "/*DATA*/": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")}  # no "</script>" inside
     return re.sub("|".join(map(re.escape, parts)), lambda found: parts[found.group()], PAGE)  # in one pass
 

@@ -16,12 +16,15 @@ import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 import numpy as np
 
 from minigrad import graph_picture
 from minigrad.engine import Tensor
+
+if TYPE_CHECKING:  # minigrad.replay imports this module; at run time replay() imports it when called
+    from minigrad.replay import Replay
 
 try:
     import graphviz
@@ -142,9 +145,10 @@ def picture_to_dot(picture: graph_picture.Picture, format_number: Callable[[np.n
 def legend_text(picture: graph_picture.Picture | None = None) -> str:
     """What the notation of a compact picture means, as left-aligned DOT label lines."""
     L = picture.root_label if picture is not None else "L"
-    lines = [f"box: a tensor and its value (blue: a parameter; yellow: the output {L})",
-             f"∂{L}/∂t: the gradient of {L} with respect to t, computed by backward",
-             "on an edge into an op: the op's local derivative ∂out/∂in"]
+    lines = [f"box: a tensor and its value (blue: a parameter; yellow: the output, {L})",
+             f"∂{L}/∂t: the gradient of {L} with respect to t, computed by backward"]
+    if picture is None or any(edge.lines for edge in picture.edges):
+        lines.append("on an edge into an op: the op's local derivative ∂out/∂in")
     if picture is None or any(node.zero for node in picture.nodes):
         lines.append("grey text: a branch that passes no gradient back (exactly 0)")
     if picture is None or any(edge.highlighted for edge in picture.edges):
@@ -171,7 +175,7 @@ def number_text(array: np.ndarray, max_elements: int = 4) -> str:
 
 
 def replay(root: Tensor, path: str | os.PathLike[str] | None = None, *, title: str | None = None,
-           max_nodes: int = 300) -> minigrad.replay.Replay:
+           max_nodes: int = 300) -> Replay:
     """A self-contained HTML page that steps through the backward pass of
     `root`, one gradient at a time (see minigrad.replay); saved to `path` if
     given. Jupyter shows it inline."""

@@ -62,7 +62,7 @@ def test_the_sigma_prime_edges_are_bold_and_coloured():
 def test_the_cross_entropy_branch_that_passes_no_gradient_is_grey():
     source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source  # y = 0: the y·ln a branch passes 0 back
     grey = [line for line in source.splitlines() if f"fontcolor=\"{viz.ZERO}\"" in line and "label=" in line]
-    assert any("ln clip(a) = " in line for line in grey)
+    assert any("ln(clip(a)) = " in line for line in grey)
     assert not any("1 − a = " in line for line in grey)
 
 

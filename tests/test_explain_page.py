@@ -126,3 +126,14 @@ def test_every_number_in_the_graphs_is_at_least_10_px_at_1366_by_768(page_file):
                             "parseFloat(e.getAttribute('font-size')) * e.getScreenCTM().a])")
     numbers = [(text, size) for text, size in sizes if re.search(r"\d", text)]
     assert numbers and min(size for _, size in numbers) >= 10, min(numbers, key=lambda pair: pair[1])
+
+
+@needs_browser
+def test_a_neuron_saturated_to_exactly_1_says_why_cross_entropys_gradient_reads_0(tmp_path):
+    path = tmp_path / "saturated.html"
+    path.write_text(explain_page.page({"x": 1.0, "w": 40.0, "b": 2.0, "y": 0.0}), encoding="utf-8")
+    with open_page(path) as visit:
+        assert shown(visit.page, "a") == 1.0 and shown(visit.page, "ce-dz") == 0.0
+        assert visit.page.is_visible("#clamp-note")
+        set_sliders(visit.page, w=2.0)
+        assert not visit.page.is_visible("#clamp-note")

@@ -73,11 +73,11 @@ def test_frames_visit_every_tensor_that_requires_grad_once_in_reverse_topologica
 def test_each_frames_sum_of_terms_equals_grad_after_backward(name):
     make, max_nodes = GRAPHS[name]
     root = make()
-    frames = frames_of(viz.replay(root, max_nodes=max_nodes))
+    frames = viz.replay(root, max_nodes=max_nodes).frames
     tensors = by_number(root)
     backward_keeping_every_grad(root)
     for frame in frames:
-        np.testing.assert_allclose(frame["grad"], tensors[frame["tensor"]].grad.ravel(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(frame.grad, tensors[frame.tensor].grad, rtol=1e-6, atol=1e-12)
 
 
 def test_a_tensor_used_twice_adds_one_term_per_use():
@@ -240,3 +240,27 @@ def test_every_text_is_at_least_12_px_at_1366_by_768(name, tmp_path):
     with open_page(page.path) as visit:
         sizes = visit.page.evaluate(TEXT_SIZES)
     assert len(sizes) > 20 and [(text, size) for text, size in sizes if size < 12] == []
+
+
+def test_a_folder_as_the_path_is_refused_with_the_path_it_expected(tmp_path):
+    with pytest.raises(ValueError, match=r"^replay: .* is a folder; expected the path of the page"):
+        viz.replay(used_twice(), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_at_the_roots_own_op_the_chain_rule_calls_the_factor_local():
+    first = viz.replay(used_twice()).frames[1]   # x·x, right under the root y = x·x + x
+    assert first.sum + first.total == "∂y/∂(x·x) = ∂y/∂y · local = 1 × 1 = 1"
+
+
+def test_a_tensor_past_max_nodes_keeps_its_own_name():
+    x = Tensor(0.5, requires_grad=True, name="start")
+    h = x
+    for _ in range(20):
+        h = h.tanh()
+    h.name = "end"
+    assert viz.replay(h, max_nodes=6).frames[-1].heading == "∂end/∂start"
+
+
+def test_the_page_carries_the_shown_numbers_not_the_raw_gradients():
+    assert all("grad" not in frame for frame in frames_of(viz.replay(small_network())))

@@ -311,10 +311,10 @@ def test_compact_long_expressions_are_shortened_with_an_ellipsis():
 def test_compact_an_exactly_zero_branch_is_grey():
     z, a, L = binary_cross_entropy(y_value=0.0)
     graph = viz.draw_graph(L)
-    ln_a, ln_1_minus_a = node_id_of(graph, "ln a"), node_id_of(graph, "ln(1 − a)")
-    assert "∂L/∂(ln a) = 0" in node_of(graph, "ln a")
-    grey = [ln_a, op_of(graph, "ln a"), f"{op_of(graph, 'ln a')} -> {ln_a}",
-            f"{node_id_of(graph, 'a')} -> {op_of(graph, 'ln a')}"]
+    ln_a, ln_1_minus_a = node_id_of(graph, "ln(a)"), node_id_of(graph, "ln(1 − a)")
+    assert "∂L/∂ln(a) = 0" in node_of(graph, "ln(a)")
+    grey = [ln_a, op_of(graph, "ln(a)"), f"{op_of(graph, 'ln(a)')} -> {ln_a}",
+            f"{node_id_of(graph, 'a')} -> {op_of(graph, 'ln(a)')}"]
     for item in grey:
         assert attributes(graph, item)["color"] == attributes(graph, item)["fontcolor"] == GREY, item
     for item in (ln_1_minus_a, op_of(graph, "ln(1 − a)"), node_id_of(graph, "a"), node_id_of(graph, "z")):
@@ -486,3 +486,37 @@ def test_jupyter_gets_an_inline_svg_without_system_graphviz(no_system_graphviz):
 def test_jupyter_shows_the_reason_and_the_source_when_nothing_can_render(no_graphviz_at_all):
     bundle = viz.draw_graph(expression()[2])._repr_mimebundle_()
     assert "Install Graphviz" in bundle["text/plain"] and "digraph" in bundle["text/plain"]
+
+
+def test_highlight_at_the_roots_own_op_calls_its_factor_local_not_a_quotient_that_reads_as_the_gradient():
+    x = scalar(3.0, "x")
+    L = named(x * x, "L")
+    labels = edge_labels(viz.draw_graph(L, highlight=[L]))
+    assert "∂L/∂x += ∂L/∂L · local" in labels[0] and "= 1 × 3 = 3" in labels[0]   # one of x's two terms
+    assert not any("∂L/∂x = " in label for label in labels)                     # that is x's box: 6
+
+
+def test_highlight_draws_bold_edges_in_a_graph_of_arrays_too():
+    v = Tensor(np.array([1.0, 2.0]), requires_grad=True, name="v")
+    square = named(v * v, "square")
+    graph = viz.draw_graph(named(square.sum(), "s"), highlight=[square])
+    assert [attributes(graph, edge).get("penwidth") for edge in ("t2 -> op1",)] == ["3"]
+
+
+@pytest.mark.parametrize("which", ["leaf", "outside"])
+def test_highlight_of_a_tensor_no_op_of_the_graph_made_is_a_value_error(which):
+    z, a, L = binary_cross_entropy()
+    other = scalar(1.0, "other") * 2
+    with pytest.raises(ValueError, match="^draw_graph: highlight names 1 tensor"):
+        viz.draw_graph(L, highlight=[z if which == "leaf" else other])
+
+
+def test_compact_an_unnamed_parameter_is_named_by_its_node_not_by_its_value():
+    x = Tensor(np.array(2.0), requires_grad=True)
+    label = nodes(viz.draw_graph(named((x * 3).exp(), "L")))["t2"]
+    assert label == "t2 = 2\\n∂L/∂t2 = 1210"
+
+
+def test_compact_functions_are_written_with_parentheses_so_products_read_right():
+    x, y = scalar(1.0, "x"), scalar(2.0, "y")
+    assert "∂L/∂(exp(x)·y) = " in node_of(viz.draw_graph(named((x.exp() * y).tanh(), "L")), "exp(x)·y")

@@ -72,6 +72,8 @@ function updateReadout() {
   set("out-z", lookup(keys.mse_.z));
   set("out-a", lookup(keys.mse_.a));
   set("out-sigma-prime", lookup(keys.mse_.sigma_prime));
+  const a = lookup(keys.mse_.a);
+  document.getElementById("clamp-note").hidden = !((a === 0 || a === 1) && a !== DATA.grid.y[state.y]);
   for (const loss of ["mse", "ce"]) {
     set(`out-${loss}-loss`, lookup(keys[`${loss}_`].loss));
     set(`out-${loss}-da`, lookup(keys[`${loss}_`].da));
@@ -96,19 +98,20 @@ function drawGradientPlot() {
   const svg = document.getElementById("gradient-plot");
   svg.replaceChildren();
   const z = DATA.curves.z;
-  const left = 34, right = 392, top = 8, bottom = 130;
+  const left = 34, right = 392, top = 8, bottom = 118;
   const toX = (v) => left + (v - z[0]) / (z[z.length - 1] - z[0]) * (right - left);
   const toY = (v) => top + (1 - (v + 1) / 2) * (bottom - top);  // ∂L/∂z from -1 to 1
   draw(svg, "line", { x1: left, x2: right, y1: toY(0), y2: toY(0), class: "axis" });
   draw(svg, "line", { x1: toX(0), x2: toX(0), y1: top, y2: bottom, class: "axis" });
   for (const tick of [-1, 0, 1]) draw(svg, "text", { x: left - 6, y: toY(tick) + 4, "text-anchor": "end", class: "plot-text" }, tick);
-  for (const tick of [-12, -6, 6, 12]) draw(svg, "text", { x: toX(tick), y: bottom + 14, "text-anchor": "middle", class: "plot-text" }, tick);
-  draw(svg, "text", { x: right, y: bottom + 28, "text-anchor": "end", class: "plot-text" }, "z");
+  for (const tick of [-8, -4, 4, 8]) draw(svg, "text", { x: toX(tick), y: bottom + 14, "text-anchor": "middle", class: "plot-text" }, tick);
+  draw(svg, "text", { x: right, y: bottom + 28, "text-anchor": "end", class: "plot-text" }, "z, from −12 to 12");
   for (const loss of ["mse", "ce"]) {
     const curve = DATA.curves[loss][state.y];
     draw(svg, "polyline", { points: polyline(z, curve, toX, toY), class: `curve ${loss}` });
-    const here = lookup(DATA.keys[`${loss}_`].dz);
-    draw(svg, "circle", { cx: toX(lookup(DATA.keys.mse_.z)), cy: toY(here), r: 5, class: `marker ${loss}` });
+    const here = lookup(DATA.keys[`${loss}_`].dz), z0 = lookup(DATA.keys.mse_.z);
+    const shown = Math.min(Math.max(z0, z[0]), z[z.length - 1]);  // past the plot's z: a hollow dot at its edge
+    draw(svg, "circle", { cx: toX(shown), cy: toY(here), r: 5, class: `marker ${loss}${shown === z0 ? "" : " off-scale"}` });
   }
   draw(svg, "text", { x: left + 6, y: top + 12, class: "plot-text ce" }, "cross-entropy: a − y");
   draw(svg, "text", { x: left + 6, y: top + 27, class: "plot-text mse" }, "MSE: (a − y)·σ′(z)");
@@ -121,7 +124,7 @@ function drawDescentPlot() {
   const flat = ((state.x * SHAPE[1] + state.w) * SHAPE[2] + state.b) * SHAPE[3] + state.y;
   const curves = {};
   for (const loss of ["mse", "ce"]) curves[loss] = DESCENT[loss].slice(flat * (steps + 1), (flat + 1) * (steps + 1));
-  const left = 34, right = 392, rowHeight = 64;
+  const left = 34, right = 392, rowHeight = 60;
   const toX = (step) => left + step / steps * (right - left);
   ["mse", "ce"].forEach((loss, row) => {
     const top = 20 + row * rowHeight, bottom = top + rowHeight - 22;

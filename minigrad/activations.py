@@ -2,8 +2,9 @@
 
 Each is written to be stable for any input: sigmoid never exponentiates a
 positive number, softmax subtracts the maximum first, log_softmax uses
-log-sum-exp. The functional API (`minigrad.functional`) and the Tensor methods
-both call these.
+log-sum-exp. Along an empty axis both softmaxes are empty, as in PyTorch: the
+maximum they subtract starts from -inf, so an empty axis has one. The
+functional API (`minigrad.functional`) and the Tensor methods both call these.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def stable_log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     >>> stable_log_softmax(np.array([1000.0, 0.0]), axis=0).tolist()
     [0.0, -1000.0]
     """
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = z - z.max(axis=axis, keepdims=True, initial=-np.inf)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if shifted.size else shifted
 
 
 class Sigmoid(Op):
@@ -63,7 +64,7 @@ class ReLU(Op):
 class Softmax(Op):
     def forward(self, z, axis):
         self.axis = axis
-        e = np.exp(z - z.max(axis=axis, keepdims=True))  # exp(z - max) <= 1: no overflow
+        e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))  # exp(z - max) <= 1: no overflow
         self.out = e / e.sum(axis=axis, keepdims=True)
         return self.out
 

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from minigrad.coercion import DEFAULT_DTYPE, array_from, operand_array, shape_from_args
+from minigrad.coercion import DEFAULT_DTYPE, array_from, operand_array, shape_from_args, type_name
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import grad_mode
 
@@ -25,10 +25,9 @@ class Op:
       forward(*arrays, **params) -> array   (and save what backward needs on self)
       backward(grad) -> tuple of arrays     (one gradient per input, or None)
     A gradient may have the output's broadcast shape: the engine sums it back
-    to the input's shape with `unbroadcast`. Backward returns arrays it has
-    just computed (or the grad it received), never arrays it keeps: a new
-    array may become a leaf's .grad as it is, and later gradients are added
-    into it.
+    to the input's shape with `unbroadcast`. The engine never writes into the
+    arrays backward returns (a leaf's .grad starts as a copy), so backward may
+    return the grad it received, or an array it keeps.
     """
 
     inputs: tuple[Tensor, ...]
@@ -36,6 +35,12 @@ class Op:
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        try:  # any([...]), not any(...): building the list is faster than a generator for a few inputs
+            requires_grad = any([t._requires_grad for t in inputs])
+        except AttributeError:  # a non-Tensor input, say a NumPy array: only this failure path looks for it
+            i, value = next((i, t) for i, t in enumerate(inputs) if not isinstance(t, Tensor))
+            raise TypeError(f"{cls.__name__.lower()}: input {i} is a {type_name(value)}, expected a Tensor; "
+                            "wrap it: Tensor(X)") from None
         op = cls()
         try:
             data = op.forward(*[t.data for t in inputs], **params)
@@ -47,7 +52,7 @@ class Op:
             error_type = ShapeError if isinstance(error, ValueError) else BadIndexError
             raise error_type(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
                              f" ({error}){rule}") from None
-        if grad_mode.enabled and any([t._requires_grad for t in inputs]):
+        if requires_grad and grad_mode.enabled:
             op.inputs = inputs
             return Tensor._from_op(data, op)
         return Tensor._from_op(data, None)
@@ -68,11 +73,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if grad.shape == shape:
         return grad
     leading = grad.ndim - len(shape)
-    if leading < 0 or any(g != n != 1 for g, n in zip(grad.shape[leading:], shape)):
+    if leading < 0 or any(g != n and n != 1 for g, n in zip(grad.shape[leading:], shape)):
         raise ShapeError(f"unbroadcast: a gradient of shape {grad.shape} cannot come from broadcasting "
                          f"shape {shape} (an op's backward returned a wrong shape)")
-    stretched = tuple(leading + i for i, n in enumerate(shape) if n == 1 and grad.shape[leading + i] != 1)
-    return grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True).reshape(shape)
+    if leading:
+        grad = grad.sum(axis=tuple(range(leading)))  # 1. the axes broadcasting added in front
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)  # 2. the size-1 axes it stretched
+    return grad
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
@@ -158,7 +167,8 @@ class Tensor:
 
     @classmethod
     def _from_op(cls, data: Any, op: Op | None) -> Tensor:
-        """The fast constructor for op results: no dtype rules, they come from NumPy."""
+        """The fast constructor for op results: no dtype rules (the data comes from NumPy)
+        and no property setter, about 0.2 µs less per op than __init__ (of some 2 µs)."""
         tensor = object.__new__(cls)
         tensor.data = data if type(data) is np.ndarray else np.asarray(data)
         tensor.grad = None
@@ -251,12 +261,11 @@ class Tensor:
         seed = self._seed_gradient(grad)
         finished = [(node, node_grad) for node, node_grad in backward_pass(self, seed)
                     if node._op is None or node._retains_grad]
-        handed_out = {id(seed)}  # arrays that someone else may hold: the caller's seed, and each .grad set below
         for node, node_grad in finished:  # only now touch .grad: an error above changes nothing
-            fresh = (type(node_grad) is np.ndarray and id(node_grad) not in handed_out  # not a NumPy scalar
-                     and node_grad.base is None and node_grad.flags.writeable)          # nor a view
-            node._accumulate(node_grad, fresh)
-            handed_out.add(id(node_grad))
+            if node.grad is None:  # a copy, in the tensor's dtype: .grad is always the tensor's own array
+                node.grad = np.array(node_grad, dtype=node.data.dtype)
+            else:
+                node.grad += node_grad
 
     def _seed_gradient(self, grad: Any) -> np.ndarray:
         if grad is None:
@@ -269,16 +278,6 @@ class Tensor:
         if seed.shape != self.shape:
             raise ValueError(f"backward: grad has shape {seed.shape}, expected the tensor's shape {self.shape}")
         return seed.astype(self.dtype, copy=False)
-
-    def _accumulate(self, grad: np.ndarray, fresh: bool) -> None:
-        """Add `grad` to .grad. A fresh array (made by an op for this tensor alone) is
-        kept as it is; anything that may be shared (a view, the seed, an array another
-        tensor keeps) is copied, so that .grad is always this tensor's own array."""
-        if self.grad is None:
-            dtype = self.data.dtype
-            self.grad = grad if fresh and grad.dtype == dtype else np.array(grad, dtype=dtype)
-        else:
-            self.grad += grad
 
     # ----------------------------------------------------------- operators --
     def __add__(self, other: Any) -> Tensor:
@@ -316,6 +315,22 @@ class Tensor:
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return ops.MatMul.apply(*operands(self, other)[::-1])
+
+    # In place, as PyTorch's: the tensor's own array changes (see ops.in_place for when that is allowed).
+    def __iadd__(self, other: Any) -> Tensor:
+        return ops.in_place("+=", self, other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return ops.in_place("-=", self, other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return ops.in_place("*=", self, other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return ops.in_place("/=", self, other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        ops.in_place("[]=", self, value, index=shape_ops.index_arrays(index))
 
     def __neg__(self) -> Tensor:
         return ops.Neg.apply(self)
@@ -413,14 +428,22 @@ class Tensor:
 
 def as_operand(value: Any, like: Tensor) -> Tensor:
     """The other side of an operator as a Tensor that does not upcast `like`
-    (the rule is coercion.operand_array's; a tensor that needs no cast stays itself).
+    (the rule is coercion.operand_array's, and a 0-d float tensor follows it as
+    a number does, keeping its gradient; a tensor that needs no cast stays itself).
 
     >>> as_operand(2, like=Tensor(np.ones(2, dtype=np.float32))).dtype
     dtype('float32')
     """
-    if isinstance(value, Tensor) and not (value.data.dtype.kind in "biu" and like.data.dtype.kind == "f"):
+    if not isinstance(value, Tensor):
+        return Tensor._from_op(operand_array(value, like.data.dtype), None)
+    dtype, like_dtype = value.data.dtype, like.data.dtype
+    if dtype is like_dtype or like_dtype.kind != "f":
         return value
-    return Tensor._from_op(operand_array(value.data if isinstance(value, Tensor) else value, like.data.dtype), None)
+    if dtype.kind in "biu":  # e.g. integer labels * x: the labels take x's dtype
+        return Tensor._from_op(value.data.astype(like_dtype), None)
+    if value.data.ndim == 0 < like.data.ndim and dtype != like_dtype:  # as torch: a 0-d tensor acts as a number
+        return ops.Cast.apply(value, dtype=like_dtype)
+    return value
 
 
 def operands(tensor: Tensor, other: Any) -> tuple[Tensor, Tensor]:

@@ -1,4 +1,4 @@
-"""Primitive ops: arithmetic, elementwise math and reductions.
+"""Primitive ops: arithmetic, elementwise math and reductions; and the in-place operators.
 
 Each op is a forward and a backward side by side. `forward` gets NumPy arrays
 and saves on `self` what the backward needs; `backward` gets dL/d(output) and
@@ -9,10 +9,14 @@ output; the engine (engine.py) sums them back to each input's shape.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from minigrad.errors import ShapeError
-from minigrad.engine import Op
+from minigrad.coercion import reduced_axes
+from minigrad.engine import Op, Tensor, as_operand
+from minigrad.errors import BadIndexError, ShapeError
+from minigrad.grad_mode import grad_mode
 
 BROADCASTING = "shapes that broadcast: compared from the right, each pair of dimensions equal or one of them 1"
 
@@ -91,6 +95,17 @@ class Pow(Op):
                 return grad_a, None
             log_a = np.where((a == 0) & (b >= 0), 0, np.log(a))
         return grad_a, grad * self.out * log_a  # d(a^b)/db = a^b ln a
+
+
+class Cast(Op):
+    """a in another float dtype: a 0-d float64 tensor meeting float32 data (see engine.as_operand)."""
+
+    def forward(self, a, dtype):
+        self.dtype = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, grad):
+        return (grad.astype(self.dtype),)  # da/da = 1, in a's own dtype
 
 
 class MatMul(Op):
@@ -209,6 +224,7 @@ def expand_reduced(grad, axis, keepdims, shape):
 
 class Sum(Op):
     def forward(self, a, axis, keepdims):
+        axis = reduced_axes("sum", axis, a.shape)
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
         return a.sum(axis=axis, keepdims=keepdims)
 
@@ -218,6 +234,7 @@ class Sum(Op):
 
 class Mean(Op):
     def forward(self, a, axis, keepdims):
+        axis = reduced_axes("mean", axis, a.shape)
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
         out = a.mean(axis=axis, keepdims=keepdims)
         self.count = a.size // max(np.size(out), 1)
@@ -232,6 +249,7 @@ class Max(Op):
     for max([1, 3, 3]) the gradient is [0, ½, ½]."""
 
     def forward(self, a, axis, keepdims):
+        axis = reduced_axes("max", axis, a.shape)
         self.axis, self.keepdims = axis, keepdims
         out = a.max(axis=axis, keepdims=True)
         is_max = (a == out).astype(a.dtype)
@@ -240,3 +258,62 @@ class Max(Op):
 
     def backward(self, grad):
         return (expand_reduced(grad, self.axis, self.keepdims, self.share.shape) * self.share,)  # 1/(number of maxima) at each maximum
+
+
+# ---------------------------------------------------------------- in place --
+
+IN_PLACE = {"+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}
+
+
+def in_place(symbol: str, tensor: Tensor, other: Any, index: Any = None) -> Tensor:
+    """`tensor -= other` and the like (symbol "[]=": `tensor[index] = other`), as in
+    PyTorch: `tensor.data` itself changes, keeping its shape and dtype (a float32
+    tensor stays float32).
+
+    The graph records no in-place change, so outside `no_grad()` it is refused on
+    a tensor that requires grad (a leaf, as in PyTorch, and a recorded result
+    too) and with a right-hand side that requires grad. Under `no_grad()` it is
+    how parameters are updated. A graph recorded earlier keeps the arrays its
+    ops saved, not copies: backward through it after such a change would use
+    the new values (PyTorch counts versions and raises), so change a tensor in
+    place only after the backward that needs it, as a training step does.
+
+    >>> import minigrad as mg
+    >>> w = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (w * w).sum().backward()
+    >>> with mg.no_grad():
+    ...     w -= 0.5 * w.grad
+    >>> w
+    Tensor([0., 0.], requires_grad=True)
+    """
+    other = as_operand(other, like=tensor)
+    if grad_mode.enabled and (tensor._requires_grad or other._requires_grad):
+        raise RuntimeError(in_place_refusal(symbol, tensor))
+    try:
+        if symbol == "[]=":
+            tensor.data[index] = other.data
+        else:
+            IN_PLACE[symbol](tensor.data, other.data, out=tensor.data)
+    except TypeError as error:  # e.g. labels *= 0.5: float results do not fit integer data
+        raise TypeError(f"{symbol}: in place, {tensor.dtype} data keeps its dtype, and its result with "
+                        f"{other.dtype} values does not fit it ({error})") from None
+    except (ValueError, IndexError) as error:
+        error_type = ShapeError if isinstance(error, ValueError) else BadIndexError
+        raise error_type(f"{symbol}: cannot apply to shapes {tensor.shape} and {other.shape} ({error}); "
+                         f"expected a right-hand side that broadcasts to what it replaces") from None
+    return tensor
+
+
+def in_place_refusal(symbol: str, tensor: Tensor) -> str:
+    """Why an in-place change is refused while recording, and what to write instead."""
+    setting = symbol == "[]="
+    if not tensor.requires_grad:
+        reason = "the right-hand side requires grad, and minigrad records no in-place operation"
+    elif tensor.is_leaf:
+        update = "p[index] = ..." if setting else f"p {symbol} ..."
+        reason = ("a leaf Tensor that requires grad is being used in an in-place operation; "
+                  f"update it under no_grad() (with minigrad.no_grad(): {update})")
+    else:
+        reason = "this tensor requires grad, and minigrad records no in-place operation"
+    new = "minigrad.where(mask, y, x)" if setting else f"x = x {symbol[0]} y"
+    return f"{symbol}: {reason}; to record the change, write {new} (a new tensor)"

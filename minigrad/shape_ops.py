@@ -8,6 +8,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from minigrad.coercion import axis_from
 from minigrad.engine import Op, Tensor, as_operand
 
 
@@ -45,9 +46,14 @@ def index_arrays(index: Any) -> Any:
 
 
 def selects_repeatedly(index: Any) -> bool:
-    """Integer-array indices may pick one element twice; ints, slices and masks cannot."""
+    """Integer-array indices may pick one element twice; ints, slices and masks cannot.
+    Inside an index tuple, a list or a tuple is an integer array too, as in NumPy.
+
+    >>> selects_repeatedly((slice(None), (1, 1))), selects_repeatedly((slice(None), 1))
+    (True, False)
+    """
     parts = index if isinstance(index, tuple) else (index,)
-    return any(isinstance(p, (list, np.ndarray)) and np.asarray(p).dtype != bool for p in parts)
+    return any(isinstance(p, (list, tuple, np.ndarray)) and np.asarray(p).dtype != bool for p in parts)
 
 
 class GetItem(Op):
@@ -68,7 +74,7 @@ class Concatenate(Op):
     shape_rule = "equal shapes except along the concatenation axis"
 
     def forward(self, *arrays, axis):
-        self.axis = axis
+        self.axis = axis = axis_from("concatenate", axis, arrays[0].ndim or 1, [a.shape for a in arrays])
         self.ends = np.cumsum([a.shape[axis] for a in arrays])[:-1]
         return np.concatenate(arrays, axis=axis)
 
@@ -80,7 +86,7 @@ class Stack(Op):
     shape_rule = "all shapes equal"
 
     def forward(self, *arrays, axis):
-        self.axis = axis
+        self.axis = axis = axis_from("stack", axis, arrays[0].ndim + 1, [a.shape for a in arrays])  # the new axis may be last
         return np.stack(arrays, axis=axis)
 
     def backward(self, grad):

@@ -88,3 +88,28 @@ def test_softmax_of_two_classes_is_the_sigmoid():
     z = np.linspace(-8, 8, 17)
     pair = Tensor(np.stack([z, np.zeros_like(z)], axis=1)).softmax(axis=1).data[:, 0]
     np.testing.assert_allclose(pair, Tensor(z).sigmoid().data, rtol=1e-12)
+
+
+@pytest.mark.parametrize("columns", [(1, 1), [1, 1]], ids=["tuple", "list"])
+def test_a_repeated_column_inside_an_index_counts_twice(columns):
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    x[:, columns].sum().backward()
+    assert x.grad.tolist() == [[0.0, 2.0, 0.0], [0.0, 2.0, 0.0]]
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "max"])
+@pytest.mark.parametrize("axis", [0, -1, (0,)], ids=["0", "-1", "(0,)"])
+def test_reducing_a_zero_dimensional_tensor_over_axis_0_returns_it_with_gradient_1(name, axis):
+    x = Tensor(np.array(0.7), requires_grad=True)   # as torch.tensor(0.7).sum(0): a 0-d tensor has one "axis"
+    out = getattr(x, name)(axis=axis)
+    out.backward()
+    assert out.shape == () and out.item() == 0.7 and x.grad.tolist() == 1.0
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.softmax(axis=1), lambda x: x.log_softmax(axis=1)],
+                         ids=["softmax", "log_softmax"])
+def test_softmax_family_along_an_empty_axis_is_empty_with_an_empty_gradient(fn):
+    x = Tensor(np.ones((2, 0)), requires_grad=True)
+    out = fn(x)
+    out.backward(np.ones((2, 0)))
+    assert out.shape == (2, 0) and x.grad.shape == (2, 0)

@@ -193,3 +193,22 @@ def test_manual_seed_makes_randn_reproducible():
 def test_makers_reject_a_non_integer_shape():
     with pytest.raises(TypeError, match="shape must be ints"):
         mg.zeros(2.5)
+
+
+def test_a_zero_dimensional_float64_tensor_does_not_upcast_float32():
+    x = Tensor(np.ones(2, dtype=np.float32))
+    two = Tensor(np.float64(2.0))                  # 0-d: follows the scalar rule, as in PyTorch
+    for y in (x * two, two * x, x / two, x - two, two - x, x ** two):
+        assert y.dtype == np.float32
+
+
+def test_a_zero_dimensional_float64_tensor_that_requires_grad_gets_a_float64_gradient():
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32))
+    scale = Tensor(np.float64(3.0), requires_grad=True)
+    y = x * scale
+    y.sum().backward()
+    assert y.dtype == np.float32 and scale.grad.dtype == np.float64 and scale.grad.item() == 3.0
+
+
+def test_two_zero_dimensional_tensors_promote_as_numpy_does():
+    assert (Tensor(np.float32(1.0)) * Tensor(np.float64(2.0))).dtype == np.float64   # as torch: both 0-d

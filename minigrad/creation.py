@@ -50,7 +50,7 @@ def zeros(*shape: int | tuple[int, ...], dtype: Any = DEFAULT_DTYPE, requires_gr
     >>> zeros(2, 3).shape
     (2, 3)
     """
-    return Tensor(np.zeros(shape_from_args(shape), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.zeros(_shape("zeros", shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def ones(*shape: int | tuple[int, ...], dtype: Any = DEFAULT_DTYPE, requires_grad: bool = False) -> Tensor:
@@ -59,7 +59,7 @@ def ones(*shape: int | tuple[int, ...], dtype: Any = DEFAULT_DTYPE, requires_gra
     >>> ones((2,)).data.tolist()
     [1.0, 1.0]
     """
-    return Tensor(np.ones(shape_from_args(shape), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.ones(_shape("ones", shape), dtype=dtype), requires_grad=requires_grad)
 
 
 def randn(*shape: int | tuple[int, ...], requires_grad: bool = False) -> Tensor:
@@ -68,4 +68,15 @@ def randn(*shape: int | tuple[int, ...], requires_grad: bool = False) -> Tensor:
     >>> randn(4, 2).dtype
     dtype('float32')
     """
-    return Tensor(_rng.standard_normal(shape_from_args(shape), dtype=np.float32), requires_grad=requires_grad)
+    return Tensor(_rng.standard_normal(_shape("randn", shape), dtype=np.float32), requires_grad=requires_grad)
+
+
+def _shape(function: str, args: tuple[Any, ...]) -> tuple[int, ...]:
+    """The shape given to `function`, as sizes >= 0, or an error naming `function`."""
+    try:
+        shape = shape_from_args(args)
+    except TypeError as error:
+        raise TypeError(f"{function}: {error}") from None
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{function}: got shape {shape}; expected sizes >= 0")
+    return shape

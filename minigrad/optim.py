@@ -11,11 +11,14 @@ float32 parameter stays float32.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import numbers
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
 from minigrad.engine import Tensor
+from minigrad.nn.module import Module
 
 
 __all__ = ["Adam", "Optimizer", "SGD"]
@@ -68,7 +71,10 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float, momentum: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False) -> None:
-        _check_not_negative("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        _check_hyperparameters("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if not isinstance(nesterov, (bool, np.bool_)):
+            raise TypeError(f"SGD: invalid nesterov={nesterov!r} of type {type(nesterov).__name__}; "
+                            "expected True or False")
         if nesterov and momentum == 0:
             raise ValueError(f"SGD: nesterov=True needs momentum > 0, got momentum={momentum!r} "
                              "(Nesterov's rule looks ahead along the momentum)")
@@ -108,7 +114,10 @@ class Adam(Optimizer):
 
     def __init__(self, params: Iterable[Tensor], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
-        _check_not_negative("Adam", lr=lr, eps=eps, weight_decay=weight_decay)
+        _check_hyperparameters("Adam", lr=lr, eps=eps, weight_decay=weight_decay)
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2
+                and all(isinstance(beta, numbers.Real) for beta in betas)):
+            raise TypeError(f"Adam: invalid betas={betas!r}; expected a pair of numbers (beta1, beta2)")
         if not all(0.0 <= beta < 1.0 for beta in betas):
             raise ValueError(f"Adam: invalid betas={tuple(betas)!r}; expected each beta in [0, 1)")
         super().__init__(params)
@@ -133,9 +142,12 @@ class Adam(Optimizer):
         value -= self.lr / bias_correction1 * m / denom  # p ← p − lr·m̂/(√v̂ + ε), where m̂ = m/(1−β1^t)
 
 
-def _check_not_negative(optimizer: str, **hyperparameters: float) -> None:
-    """Refuse a negative (or NaN) hyperparameter, naming the optimizer and the value."""
+def _check_hyperparameters(optimizer: str, **hyperparameters: float) -> None:
+    """Refuse a hyperparameter that is not a number, or is negative (or NaN), naming the optimizer and the value."""
     for name, value in hyperparameters.items():
+        if not isinstance(value, numbers.Real):  # Python and NumPy ints and floats
+            raise TypeError(f"{optimizer}: invalid {name}={value!r} of type {type(value).__name__}; "
+                            "expected a number")
         if not 0.0 <= value:  # written so that NaN fails too
             raise ValueError(f"{optimizer}: invalid {name}={value!r}; expected {name} >= 0")
 
@@ -145,6 +157,11 @@ def _checked_params(optimizer: str, params: Iterable[Tensor]) -> list[Tensor]:
     if isinstance(params, Tensor):
         raise TypeError(f"{optimizer}: params must be an iterable of Tensors, got a single Tensor; "
                         "pass a list such as [w] or model.parameters()")
+    if isinstance(params, Module):  # a Sequential is iterable too, but over its layers
+        raise TypeError(f"{optimizer}: params is a {type(params).__name__} (a Module); pass model.parameters()")
+    if not isinstance(params, Iterable):
+        raise TypeError(f"{optimizer}: params must be an iterable of Tensors, got {type(params).__name__}; "
+                        "pass model.parameters() or a list of Tensors")
     params = list(params)
     if not params:
         raise ValueError(f"{optimizer}: got an empty parameter list; pass model.parameters() or a list of Tensors")

@@ -7,6 +7,7 @@ import os
 import pathlib
 import pickle
 import re
+import struct
 import zipfile
 
 import numpy as np
@@ -198,3 +199,133 @@ def test_a_name_ending_in_npy_is_refused_because_npz_reserves_it(tmp_path):
     with pytest.raises(ValueError, match=r"save: name 'a.npy' ends in '.npy'"):
         save({"a": np.ones(2), "a.npy": np.zeros(2)}, tmp_path / "model.npz")
     assert not (tmp_path / "model.npz").exists()
+
+
+def test_a_name_of_254_characters_is_saved_and_loaded(tmp_path):
+    if os.pathconf(tmp_path, "PC_NAME_MAX") < 254:
+        pytest.skip("this file system's names are shorter")
+    path = tmp_path / ("m" * 250 + ".npz")
+    save({"w": np.ones(2)}, path)
+    assert os.listdir(tmp_path) == [path.name]
+    assert load(path)["w"].tolist() == [1.0, 1.0]
+
+
+def test_saving_through_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+    (tmp_path / "runs").mkdir()
+    target, link = tmp_path / "runs" / "best.npz", tmp_path / "model.npz"
+    save({"w": np.ones(2)}, target)
+    link.symlink_to(os.path.join("runs", "best.npz"))
+    save({"w": np.zeros(2)}, link)
+    assert link.is_symlink() and os.readlink(link) == os.path.join("runs", "best.npz")
+    assert load(target)["w"].tolist() == [0.0, 0.0]
+    assert sorted(os.listdir(tmp_path / "runs")) == ["best.npz"]
+
+
+def test_saving_again_keeps_the_permissions_of_the_existing_checkpoint(tmp_path):
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(2)}, path)
+    os.chmod(path, 0o640)
+    save({"w": np.zeros(2)}, path)
+    assert os.stat(path).st_mode & 0o7777 == 0o640
+
+
+def test_a_name_with_a_nul_byte_is_refused_and_leaves_the_previous_checkpoint(tmp_path):
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(3)}, path)
+    with pytest.raises(ValueError, match=re.escape(r"save: name 'a\x00b' contains a NUL byte")):
+        save({"a\0b": np.zeros(2), "a": np.zeros(2)}, path)
+    assert os.listdir(tmp_path) == ["model.npz"]
+    assert load(path)["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_a_module_instead_of_its_state_dict_is_a_type_error_saying_what_to_pass(tmp_path):
+    from minigrad import nn
+    with pytest.raises(TypeError, match=re.escape("save: got a Linear (a Module); expected a state_dict "
+                                                  "(a dict of name -> array): pass model.state_dict()")):
+        save(nn.Linear(2, 1), tmp_path / "model.npz")
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_path_given_first_is_a_type_error_saying_the_state_dict_comes_first(tmp_path):
+    with pytest.raises(TypeError, match=re.escape("save: got a str; expected a state_dict (a dict of name -> array)"
+                                                  " first, then the path: save(state_dict, path)")):
+        save(str(tmp_path / "model.npz"), {"w": np.ones(2)})
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("function, call", [
+    ("save", lambda: save({"w": np.ones(2)}, None)),
+    ("load", lambda: load({"w": np.ones(2)})),
+], ids=["save", "load"])
+def test_a_path_that_is_not_a_path_is_a_type_error_naming_the_function(function, call):
+    with pytest.raises(TypeError, match=rf"{function}: path must be a str or an os.PathLike, got"):
+        call()
+
+
+def npy_header_claiming(shape, size):
+    """The bytes of an .npy file, `size` long and all header, that declares a float64 array of `shape`."""
+    header = repr({"descr": "<f8", "fortran_order": False, "shape": shape}).encode("latin1")
+    header = header.ljust(size - 11) + b"\n"  # the magic, the version and the header's length take 10 bytes
+    return np.lib.format.magic(1, 0) + struct.pack("<H", len(header)) + header
+
+
+def test_a_100_byte_npy_whose_header_claims_a_trillion_floats_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "model.npz"
+    path.write_bytes(npy_header_claiming((10**12,), 100))
+    assert path.stat().st_size == 100
+    with refused(path):
+        load(path)
+
+
+def test_an_npz_member_whose_header_claims_more_than_it_holds_is_refused_naming_both_sizes(tmp_path):
+    path = tmp_path / "model.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("w.npy", npy_header_claiming((10**12,), 100))
+    with pytest.raises(ValueError, match=re.escape(
+            f"load: {str(path)!r} {NOT_A_CHECKPOINT}: its member 'w' declares shape (1000000000000,) float64, "
+            "8000000000000 bytes, but holds 0")):
+        load(path)
+
+
+def test_an_npz_member_holding_python_objects_is_refused_and_never_unpickled(tmp_path):
+    path, marker = tmp_path / "model.npz", tmp_path / "marker"
+    buffer = io.BytesIO()
+    np.save(buffer, np.array([CreatesMarkerWhenUnpickled(marker)], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("w.npy", buffer.getvalue())
+    with pytest.raises(ValueError, match="its member 'w' holds Python objects") as caught:
+        load(path)
+    assert "allow_pickle" not in str(caught.value)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("content", [b"0.weight,0.bias\n1.0,2.0\n", b"hello", b"\x80\x04K\x01."],
+                         ids=["csv", "short-text", "a-pickle"])
+def test_refusing_a_file_never_suggests_loading_it_with_allow_pickle(tmp_path, content):
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    with refused(path) as caught:
+        load(path)
+    assert "pickle" not in str(caught.value).split(NOT_A_CHECKPOINT)[1]
+
+
+def test_a_compressed_npz_from_numpy_loads(tmp_path):
+    np.savez_compressed(tmp_path / "model.npz", w=np.arange(6.0).reshape(2, 3), b=np.array([True, False]))
+    loaded = load(tmp_path / "model.npz")
+    assert loaded["w"].tolist() == [[0, 1, 2], [3, 4, 5]] and loaded["b"].dtype == bool
+
+
+def test_fortran_ordered_and_big_endian_arrays_load_with_their_values(tmp_path):
+    w = np.asfortranarray(np.arange(6.0).reshape(2, 3))
+    b = np.arange(3, dtype=">i4")
+    np.savez(tmp_path / "model.npz", w=w, b=b)
+    loaded = load(tmp_path / "model.npz")
+    np.testing.assert_array_equal(loaded["w"], w)
+    assert loaded["b"].tolist() == [0, 1, 2]
+
+
+def test_loaded_arrays_are_writable(tmp_path):
+    save({"w": np.ones(2)}, tmp_path / "model.npz")
+    loaded = load(tmp_path / "model.npz")["w"]
+    loaded += 1
+    assert loaded.tolist() == [2.0, 2.0]

@@ -129,3 +129,18 @@ def test_a_failed_op_leaves_the_graph_and_grads_unchanged():
 def test_linear_wants_weight_out_in_and_bias_out_as_in_pytorch(weight_shape, bias_shape):
     with pytest.raises(ValueError, match=r"linear: weight of shape .* expected \(out, in\) and \(out,\)"):
         mg.functional.linear(Tensor(np.ones((3, 4))), Tensor(np.ones(weight_shape)), Tensor(np.ones(bias_shape)))
+
+
+@pytest.mark.parametrize("maker", [mg.zeros, mg.ones, mg.randn], ids=["zeros", "ones", "randn"])
+@pytest.mark.parametrize("shape", [(-1, 2), ((2, -3),)], ids=["ints", "tuple"])
+def test_makers_refuse_a_negative_size_naming_themselves_and_the_shape(maker, shape):
+    size = shape[0] if isinstance(shape[0], tuple) else shape
+    with pytest.raises(ValueError, match=re.escape(f"{maker.__name__}: got shape {size}; expected sizes >= 0")):
+        maker(*shape)
+
+
+@pytest.mark.parametrize("maker", [mg.zeros, mg.ones, mg.randn], ids=["zeros", "ones", "randn"])
+@pytest.mark.parametrize("shape", [(2.5,), (2, "3"), ((2, None),)], ids=["float", "str", "none-in-tuple"])
+def test_makers_refuse_a_size_that_is_not_an_int_naming_themselves(maker, shape):
+    with pytest.raises(TypeError, match=rf"{maker.__name__}: shape must be ints or one tuple of ints, got "):
+        maker(*shape)

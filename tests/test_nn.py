@@ -2,6 +2,7 @@
 state_dict round trips and their errors, and the activation and loss modules."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -238,9 +239,10 @@ def test_loss_modules_equal_their_functions_with_the_same_keywords(module, call)
 
 
 def test_loss_modules_forward_the_fused_switch():
-    z = Tensor(np.array([[0.3, -0.2]]), requires_grad=True)
-    assert type(nn.CrossEntropyLoss()(z, np.array([0])).grad_fn).__name__ == "CrossEntropyLoss"
-    assert type(nn.CrossEntropyLoss(fused=False)(z, np.array([0])).grad_fn).__name__ != "CrossEntropyLoss"
+    z, labels = Tensor(np.array([[0.3, -0.2]]), requires_grad=True), np.array([0])
+    fused_op = type(F.cross_entropy(z, labels).grad_fn)
+    assert type(nn.CrossEntropyLoss()(z, labels).grad_fn) is fused_op
+    assert type(nn.CrossEntropyLoss(fused=False)(z, labels).grad_fn) is not fused_op
 
 
 def test_calling_a_model_names_its_parameters_by_their_dotted_paths():
@@ -263,3 +265,73 @@ def test_attributes_whose_names_start_with_an_underscore_are_found_too():
             self._inner = nn.Linear(2, 2)
 
     assert [name for name, _ in Private().named_parameters()] == ["_scale", "_inner.weight", "_inner.bias"]
+
+
+@pytest.mark.parametrize("data, got", [
+    (np.ones((4, 2), dtype=np.float32), "numpy.ndarray"),
+    ([[0.0, 1.0], [1.0, 0.0]], "list"),
+], ids=["array", "list"])
+@pytest.mark.parametrize("make_module, name", [
+    (lambda: nn.Linear(2, 1), "Linear"),
+    (lambda: nn.Sequential(nn.Linear(2, 3), nn.ReLU()), "Sequential"),
+    (lambda: nn.ReLU(), "ReLU"),
+    (lambda: Block(), "Block"),
+], ids=["Linear", "Sequential", "ReLU", "custom"])
+def test_calling_a_module_on_data_that_is_not_a_tensor_says_wrap_it(make_module, name, data, got):
+    with pytest.raises(TypeError, match=re.escape(f"{name}: expected a Tensor input, got {got}; wrap it: Tensor(X)")):
+        make_module()(data)
+
+
+def test_calling_a_module_on_an_array_is_refused_under_no_grad_too():
+    with mg.no_grad(), pytest.raises(TypeError, match="wrap it: Tensor"):
+        nn.Linear(2, 1)(np.ones((1, 2), dtype=np.float32))
+
+
+def test_a_loss_module_given_predictions_as_an_array_says_wrap_it():
+    with pytest.raises(TypeError, match=re.escape("MSELoss: expected a Tensor input, got numpy.ndarray")):
+        nn.MSELoss()(np.ones(2), np.zeros(2))
+
+
+def test_a_module_may_take_a_list_of_tensors():
+    class Total(nn.Module):
+        def forward(self, xs):
+            return mg.stack(xs).sum()
+
+    assert Total()([Tensor([1.0]), Tensor([2.0])]).item() == 3.0
+
+
+@pytest.mark.parametrize("arguments, error, message", [
+    ((2.5, 3), TypeError, "Linear: in_features must be an int, got 2.5 (float)"),
+    ((2, "3"), TypeError, "Linear: out_features must be an int, got '3' (str)"),
+    ((True, 3), TypeError, "Linear: in_features must be an int, got True (bool)"),
+    ((0, 3), ValueError, "Linear: in_features must be >= 1, got 0"),
+    ((2, -1), ValueError, "Linear: out_features must be >= 1, got -1"),
+], ids=["float-in", "str-out", "bool-in", "zero-in", "negative-out"])
+def test_linear_refuses_sizes_that_are_not_positive_ints(arguments, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        nn.Linear(*arguments)
+
+
+def test_linear_accepts_numpy_integer_sizes():
+    layer = nn.Linear(np.int64(2), np.int64(3))
+    assert layer.weight.shape == (3, 2) and type(layer.in_features) is int
+
+
+@pytest.mark.parametrize("state, message", [
+    ("x.npz", "load_state_dict: got a str ('x.npz'); expected a state_dict (a dict of name -> array); "
+              "to load a file, use model.load_state_dict(mg.load(path))"),
+    (nn.Linear(2, 2), "load_state_dict: got a Linear (a Module); expected a state_dict (a dict of name -> array): "
+                      "pass other.state_dict()"),
+    ([np.zeros((2, 2)), np.zeros(2)], "load_state_dict: got a list; expected a state_dict (a dict of name -> array)"),
+], ids=["path", "module", "list"])
+def test_load_state_dict_given_something_else_is_a_type_error_saying_what_to_pass(state, message):
+    model = nn.Linear(2, 2)
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=re.escape(message)):
+        model.load_state_dict(state)
+    assert all(np.array_equal(model.state_dict()[name], before[name]) for name in before)
+
+
+def test_load_state_dict_given_a_pathlib_path_says_to_load_the_file_first(tmp_path):
+    with pytest.raises(TypeError, match=re.escape("use model.load_state_dict(mg.load(path))")):
+        nn.Linear(2, 2).load_state_dict(tmp_path / "x.npz")

@@ -2,10 +2,12 @@
 `param.data` in place and in its dtype, skip parameters without a gradient,
 and refuse bad settings with a message naming the optimizer and the value."""
 
+import re
+
 import numpy as np
 import pytest
 
-from minigrad import Tensor, optim
+from minigrad import Tensor, nn, optim
 
 # Two steps worked by hand: the parameter starts at P0, and step k sees gradient GRADS[k].
 P0 = [1.0, 2.0]
@@ -257,3 +259,40 @@ def test_a_parameter_listed_twice_is_refused(optimizer_class):
     w = Tensor([1.0], requires_grad=True)
     with pytest.raises(ValueError, match=f"{optimizer_class.__name__}: a parameter appears more than once"):
         optimizer_class([w, w], lr=0.1)
+
+
+@pytest.mark.parametrize("make_optimizer, message", [
+    (lambda: optim.SGD(one_param(), lr=None), "SGD: invalid lr=None of type NoneType; expected a number"),
+    (lambda: optim.SGD(one_param(), lr="0.1"), "SGD: invalid lr='0.1' of type str; expected a number"),
+    (lambda: optim.SGD(one_param(), lr=0.1, momentum=[0.9]), "SGD: invalid momentum=[0.9] of type list"),
+    (lambda: optim.SGD(one_param(), lr=0.1, weight_decay=None), "SGD: invalid weight_decay=None of type NoneType"),
+    (lambda: optim.SGD(one_param(), lr=0.1, momentum=0.9, nesterov="yes"),
+     "SGD: invalid nesterov='yes' of type str; expected True or False"),
+    (lambda: optim.Adam(one_param(), lr=None), "Adam: invalid lr=None of type NoneType; expected a number"),
+    (lambda: optim.Adam(one_param(), eps="1e-8"), "Adam: invalid eps='1e-8' of type str; expected a number"),
+    (lambda: optim.Adam(one_param(), betas=0.9), "Adam: invalid betas=0.9; expected a pair of numbers (beta1, beta2)"),
+    (lambda: optim.Adam(one_param(), betas=(0.9, 0.99, 0.999)),
+     "Adam: invalid betas=(0.9, 0.99, 0.999); expected a pair"),
+    (lambda: optim.Adam(one_param(), betas=(0.9, None)), "Adam: invalid betas=(0.9, None); expected a pair of numbers"),
+], ids=["sgd-lr-none", "sgd-lr-str", "sgd-momentum-list", "sgd-weight-decay-none", "sgd-nesterov-str",
+        "adam-lr-none", "adam-eps-str", "adam-betas-number", "adam-betas-triple", "adam-beta-none"])
+def test_a_hyperparameter_of_the_wrong_type_is_a_type_error_naming_the_optimizer_and_the_value(make_optimizer, message):
+    with pytest.raises(TypeError, match=re.escape(message)):
+        make_optimizer()
+
+
+@pytest.mark.parametrize("optimizer_class", [optim.SGD, optim.Adam], ids=["SGD", "Adam"])
+@pytest.mark.parametrize("params, message", [
+    (nn.Linear(2, 1), "params is a Linear (a Module); pass model.parameters()"),
+    (nn.Sequential(nn.Linear(2, 1)), "params is a Sequential (a Module); pass model.parameters()"),
+    (0.1, "params must be an iterable of Tensors, got float"),
+], ids=["module", "sequential", "number"])
+def test_params_that_are_not_an_iterable_of_tensors_are_a_type_error_saying_what_to_pass(optimizer_class, params,
+                                                                                         message):
+    with pytest.raises(TypeError, match=re.escape(f"{optimizer_class.__name__}: {message}")):
+        optimizer_class(params, lr=0.1)
+
+
+def test_numpy_numbers_are_accepted_as_hyperparameters():
+    optimizer = optim.Adam(one_param(), lr=np.float32(0.1), betas=[np.float64(0.9), 0.999], eps=np.int64(0))
+    assert (optimizer.lr, optimizer.beta1, optimizer.eps) == (pytest.approx(0.1), 0.9, 0.0)

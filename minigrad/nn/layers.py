@@ -24,6 +24,7 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = np.float32) -> None:
+        in_features, out_features = _size("in_features", in_features), _size("out_features", out_features)
         self.in_features, self.out_features = in_features, out_features
         bound = 1 / math.sqrt(in_features)
         self.weight = _uniform_parameter((out_features, in_features), bound, dtype)
@@ -37,6 +38,15 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+def _size(name: str, value: Any) -> int:
+    """A layer size as an int >= 1, or an error naming Linear, the argument and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"Linear: {name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 1:
+        raise ValueError(f"Linear: {name} must be >= 1, got {value}")
+    return int(value)
 
 
 def _uniform_parameter(shape: tuple[int, ...], bound: float, dtype: Any) -> Tensor:

@@ -12,10 +12,13 @@ saved, once, under its first name.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from typing import Any, Iterator
 
 import numpy as np
 
+from minigrad.coercion import type_name
 from minigrad.engine import Tensor
 
 
@@ -36,6 +39,8 @@ class Module:
     _bookkeeping: tuple[str, ...] = ("_parameters_named",)  # attributes that hold no parameters of their own
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], (np.ndarray, list)):  # one isinstance per call: cheap on the hot path
+            _check_wrapped(self, args[0])
         if not self.__dict__.get("_parameters_named"):
             self.name_parameters()
         return self.forward(*args, **kwargs)
@@ -134,6 +139,8 @@ class Module:
         >>> layer.bias.data.tolist()
         [1.0]
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(_not_a_state_dict(state_dict))
         own = dict(self.named_parameters())
         values = {name: value.data if isinstance(value, Tensor) else np.asarray(value)
                   for name, value in state_dict.items()}
@@ -160,3 +167,22 @@ class Module:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"  ({name}): " + repr(child).replace("\n", "\n  ") for name, child in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
+
+
+def _check_wrapped(module: Module, data: np.ndarray | list) -> None:
+    """Refuse an array or a list of numbers given where a Tensor belongs, as PyTorch's
+    modules take tensors only (a list of Tensors is the module's own business)."""
+    if isinstance(data, list) and any(isinstance(item, Tensor) for item in data):
+        return
+    raise TypeError(f"{type(module).__name__}: expected a Tensor input, got {type_name(data)}; wrap it: Tensor(X)")
+
+
+def _not_a_state_dict(value: Any) -> str:
+    """What load_state_dict says when it is given something other than a state_dict, with what to pass instead."""
+    expected = "expected a state_dict (a dict of name -> array)"
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return (f"load_state_dict: got a {type(value).__name__} ({os.fsdecode(value)!r}); {expected}; "
+                "to load a file, use model.load_state_dict(mg.load(path))")
+    if isinstance(value, Module):
+        return f"load_state_dict: got a {type(value).__name__} (a Module); {expected}: pass other.state_dict()"
+    return f"load_state_dict: got a {type(value).__name__}; {expected}"

@@ -21,7 +21,7 @@ from minigrad import losses, ops
 from minigrad.engine import Tensor
 from minigrad.errors import ShapeError
 from minigrad.loss_inputs import (REDUCTIONS, broadcast_weight, check_reduction, class_labels, class_targets,
-                                  float_target, logits_matrix, mean_divisor, prediction)
+                                  float_target, logits_matrix, masked_logits, mean_divisor, prediction)
 from minigrad.shape_ops import where
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div",
@@ -99,6 +99,15 @@ def _reduce(per_element: Tensor, reduction: str, divisor: float) -> Tensor:
     return total / divisor if reduction == "mean" else total
 
 
+def _weighted_log(t: Any, log_p: Tensor) -> Tensor:
+    """t · log p with 0 · log 0 = 0, for losses built from primitive ops (see losses.weighted_log): where
+    log p is -inf (a masked class) and t is 0, a `where` node puts 0 in its place, so no NaN and no gradient."""
+    t = t if isinstance(t, Tensor) else Tensor(t)
+    if log_p.data.min(initial=0) == -np.inf:  # only then: the usual graph has no `where` node
+        log_p = where(t.data != 0, log_p, 0.0)
+    return t * log_p
+
+
 # ------------------------------------------------------------------ losses --
 
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = True) -> Tensor:
@@ -112,7 +121,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = 
     y = float_target("mse_loss", target, x)
     divisor = mean_divisor("mse_loss", reduction, x.size, "number of elements")
     if fused:
-        return losses.MSELoss.apply(x, y, reduction=reduction, divisor=divisor)
+        return losses.FusedMSE.apply(x, y, reduction=reduction, divisor=divisor)
     return _reduce((x - y) ** 2, reduction, divisor)
 
 
@@ -127,7 +136,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean", fused: bool = T
     y = float_target("l1_loss", target, x)
     divisor = mean_divisor("l1_loss", reduction, x.size, "number of elements")
     if fused:
-        return losses.L1Loss.apply(x, y, reduction=reduction, divisor=divisor)
+        return losses.FusedL1.apply(x, y, reduction=reduction, divisor=divisor)
     return _reduce((x - y).abs(), reduction, divisor)
 
 
@@ -146,7 +155,7 @@ def huber_loss(input: Tensor, target: Any, delta: float = 1.0, reduction: str = 
     y = float_target("huber_loss", target, x)
     divisor = mean_divisor("huber_loss", reduction, x.size, "number of elements")
     if fused:
-        return losses.HuberLoss.apply(x, y, reduction=reduction, divisor=divisor, delta=delta)
+        return losses.FusedHuber.apply(x, y, reduction=reduction, divisor=divisor, delta=delta)
     error = x - y
     size = error.abs()
     per_element = where(size < delta, 0.5 * error ** 2, delta * (size - 0.5 * delta))
@@ -177,7 +186,7 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
     w = broadcast_weight("binary_cross_entropy", weight, p.shape, p.dtype)
     divisor = mean_divisor("binary_cross_entropy", reduction, p.size, "number of elements")
     if fused:
-        return losses.BCELoss.apply(p, y, reduction=reduction, divisor=divisor, weight=1.0 if w is None else w)
+        return losses.FusedBCE.apply(p, y, reduction=reduction, divisor=divisor, weight=1.0 if w is None else w)
     smallest = np.exp(losses.LOG_FLOOR)  # clamping p here clamps log p at -100, and keeps 1/p finite
     not_y = 1 - y
     not_y.name = f"1 − {y.name}" if y.name else None  # so that a picture can say (1 − y)
@@ -202,8 +211,8 @@ def binary_cross_entropy_with_logits(logits: Tensor, target: Any, weight: Any = 
     pw = broadcast_weight("binary_cross_entropy_with_logits", pos_weight, z.shape, z.dtype, what="pos_weight")
     divisor = mean_divisor("binary_cross_entropy_with_logits", reduction, z.size, "number of elements")
     if fused:
-        return losses.BCEWithLogitsLoss.apply(z, y, reduction=reduction, divisor=divisor,
-                                              weight=1.0 if w is None else w, pos_weight=1.0 if pw is None else pw)
+        return losses.FusedBCEWithLogits.apply(z, y, reduction=reduction, divisor=divisor,
+                                               weight=1.0 if w is None else w, pos_weight=1.0 if pw is None else pw)
     shift = (-z).relu().detach()  # log(e^0 + e^-z) by log-sum-exp; the shift carries no gradient
     softplus_of_minus_z = shift + ((-z - shift).exp() + (-shift).exp()).log()  # = -log σ(z)
     y_weight = 1 if pos_weight is None else 1 + (Tensor(pw) - 1) * y
@@ -220,26 +229,36 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     (for imbalanced data). Fused, the backward is the closed form softmax(z) - y.
     Unlike PyTorch: no `ignore_index`, and the input must be (N, C).
 
+    A logit of -inf masks its class out: probability 0, gradient 0, and no
+    cost unless the target gives it weight (then the loss is inf, as in
+    PyTorch). With probability targets, 0 · log 0 counts as 0, where PyTorch
+    returns nan. A row with every logit -inf has no softmax at all: it is
+    refused with a ValueError naming the row (PyTorch returns nan).
+
     >>> round(cross_entropy(Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)
     0.6931
+    >>> round(cross_entropy(Tensor([[0.0, -np.inf, 1.0]]), np.array([0])).item(), 4)
+    1.3133
     """
     check_reduction("cross_entropy", reduction)
     z = logits_matrix("cross_entropy", logits)
-    t, divisor, one_hot = class_targets("cross_entropy", z, target, weight, label_smoothing)
+    masked = masked_logits("cross_entropy", z)  # and refuses a row masked in every class
+    t, divisor, rows_sum_to_one = class_targets("cross_entropy", z, target, weight, label_smoothing)
     divisor = mean_divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
+    t = Tensor(t, name=target.name if isinstance(target, Tensor) else None)  # pictures keep the target's name
     if fused:
-        name = target.name if isinstance(target, Tensor) else None  # the target's node keeps its name in pictures
-        return losses.CrossEntropyLoss.apply(z, Tensor(t, name=name), reduction=reduction, divisor=divisor,
-                                             one_hot=one_hot)
+        return losses.FusedCrossEntropy.apply(z, t, reduction=reduction, divisor=divisor,
+                                              rows_sum_to_one=rows_sum_to_one, masked=masked)
     shifted = z - z.max(axis=1, keepdims=True).detach()  # softmax ignores shifts: no gradient through the max
     log_p = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
-    return _reduce(-(Tensor(t) * log_p).sum(axis=1), reduction, divisor)
+    return _reduce(-_weighted_log(t, log_p).sum(axis=1), reduction, divisor)
 
 
 def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str = "mean",
              fused: bool = True) -> Tensor:
     """Negative log-likelihood -w_y log_p[y] of log-probabilities (N, C) at integer labels.
-    log_softmax followed by nll_loss is cross_entropy.
+    log_softmax followed by nll_loss is cross_entropy. A class of weight 0
+    adds nothing, even where its log-probability is -inf (PyTorch: nan).
 
     >>> nll_loss(Tensor([[-0.5, -2.0]]), np.array([1])).item()
     2.0
@@ -252,10 +271,10 @@ def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str 
         class_weight = np.ones(log_p.shape[1], dtype=log_p.dtype)
     divisor = mean_divisor("nll_loss", reduction, float(class_weight[labels].sum()), "summed weight of the true classes")
     if fused:
-        return losses.NLLLoss.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,
-                                    class_weight=class_weight)
+        return losses.FusedNLL.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,
+                                     class_weight=class_weight)
     picked = log_p[np.arange(len(labels)), labels]
-    return _reduce(-(Tensor(class_weight[labels]) * picked), reduction, divisor)
+    return _reduce(-_weighted_log(class_weight[labels], picked), reduction, divisor)
 
 
 def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -> Tensor:
@@ -263,6 +282,7 @@ def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -
     the input is log-probabilities log q, the target is probabilities p.
     'batchmean' divides the sum by the batch size (the true mean KL per
     sample); 'mean' divides by the number of elements, as PyTorch does.
+    Where p = 0 the term is 0, even where log q is -inf (PyTorch: nan).
 
     >>> kl_div(Tensor(np.log([0.5, 0.5])), [0.5, 0.5], reduction="sum").item()
     0.0
@@ -274,10 +294,10 @@ def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -
     reduction = "mean" if reduction == "batchmean" else reduction
     divisor = mean_divisor("kl_div", reduction, divisor, "number of elements (or rows, for 'batchmean')")
     if fused:
-        return losses.KLDivLoss.apply(x, target, reduction=reduction, divisor=divisor)
+        return losses.FusedKLDiv.apply(x, target, reduction=reduction, divisor=divisor)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_log_p = np.where(target.data > 0, target.data * np.log(target.data), 0)
-    return _reduce(Tensor(p_log_p) - target * x, reduction, divisor)
+    return _reduce(Tensor(p_log_p) - _weighted_log(target, x), reduction, divisor)
 
 
 def multi_margin_loss(logits: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean",
@@ -294,7 +314,7 @@ def multi_margin_loss(logits: Tensor, target: Any, margin: float = 1.0, reductio
     margin = float(margin)  # a Python float: a NumPy float64 would upcast float32 losses
     divisor = mean_divisor("multi_margin_loss", reduction, n, "number of rows")
     if fused:
-        return losses.MultiMarginLoss.apply(z, Tensor(labels), reduction=reduction, divisor=divisor, margin=margin)
+        return losses.FusedMultiMargin.apply(z, Tensor(labels), reduction=reduction, divisor=divisor, margin=margin)
     true_score = z[np.arange(n), labels].reshape(n, 1)
     others = Tensor(1 - np.eye(classes, dtype=z.dtype)[labels])
     hinge = (margin - true_score + z).relu() * others

@@ -79,9 +79,9 @@ SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "Neg": "−", "Po
            "Log": "ln", "Sqrt": "√", "Abs": "| |", "Sigmoid": "σ", "Tanh": "tanh", "ReLU": "relu", "Sum": "Σ",
            "Mean": "mean", "Max": "max", "Softmax": "softmax", "LogSoftmax": "log_softmax", "Clip": "clip",
            "Affine": "x·Wᵀ + b", "Reshape": "reshape", "Transpose": "transpose", "GetItem": "[ ]",
-           "MSELoss": "MSE", "L1Loss": "L1", "HuberLoss": "Huber", "BCELoss": "BCE",
-           "BCEWithLogitsLoss": "BCE on logits", "CrossEntropyLoss": "cross-entropy", "NLLLoss": "NLL",
-           "KLDivLoss": "KL", "MultiMarginLoss": "hinge"}
+           "FusedMSE": "MSE", "FusedL1": "L1", "FusedHuber": "Huber", "FusedBCE": "BCE",
+           "FusedBCEWithLogits": "BCE on logits", "FusedCrossEntropy": "cross-entropy", "FusedNLL": "NLL",
+           "FusedKLDiv": "KL", "FusedMultiMargin": "hinge"}
 EXPRESSIONS = {"Add": ("{0} + {1}", 1), "Sub": ("{0} − {1}", 1), "Mul": ("{0}·{1}", 2), "Div": ("{0}/{1}", 2),
                "MatMul": ("{0} @ {1}", 2), "Neg": ("−{0}", 3), "Pow": ("{0}^{1}", 4), "Exp": ("exp({0})", 9),
                "Log": ("ln({0})", 9), "Sqrt": ("√({0})", 9), "Tanh": ("tanh({0})", 9), "ReLU": ("relu({0})", 9),

@@ -3,8 +3,9 @@
 Every loss in functional.py passes its arguments through here first: the
 prediction must be a float tensor; a target must have exactly the
 prediction's shape (no silent broadcasting); class labels must be integers in
-[0, C); weights must broadcast; a 'mean' over nothing is refused. Errors name
-the loss, the shapes or values, and what was expected.
+[0, C); weights must broadcast; a 'mean' over nothing, and a row of logits
+that masks every class (all -inf), are refused. Errors name the loss, the
+shapes or values, and what was expected.
 """
 
 from __future__ import annotations
@@ -97,6 +98,22 @@ def logits_matrix(loss: str, x: Any) -> Tensor:
     return z
 
 
+def masked_logits(loss: str, z: Tensor) -> bool:
+    """Whether some logit is -inf, its class masked out. A row with every class
+    masked has no softmax (0/0, which PyTorch returns as nan): refused, by row.
+
+    >>> masked_logits("cross_entropy", Tensor([[0.0, -np.inf, 1.0]]))
+    True
+    """
+    if not z.data.min(initial=0) == -np.inf:  # one pass over the logits, in the usual case the only one
+        return False
+    rows = np.flatnonzero(np.isneginf(z.data).all(axis=1))
+    if rows.size:
+        raise ValueError(f"{loss}: row {rows[0]} of the logits is -inf in every class, so its softmax is 0/0 "
+                         "(PyTorch returns nan); expected at least one class per row that is not masked out")
+    return True
+
+
 def class_labels(loss: str, target: Any, z: Tensor) -> np.ndarray:
     """Integer class indices, one per row of z, each in [0, C).
 
@@ -144,7 +161,8 @@ def mean_divisor(loss: str, reduction: str, divisor: float, counted: str) -> flo
 def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float
                   ) -> tuple[np.ndarray, float, bool]:
     """Fold every label format into per-class target weights t (N, C); return
-    them, the divisor of the 'mean' reduction, and whether t is plain one-hot.
+    them, the divisor of the 'mean' reduction, and whether every row of t is
+    known to sum to 1 (plain one-hot rows), so that the gradient is softmax(z) - t.
 
     Integer labels become one-hot rows; float rows are used as given (soft
     labels: they need not sum to 1). Label smoothing mixes in the uniform
@@ -152,8 +170,8 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
     As in PyTorch, 'mean' divides by the summed weight of the true classes
     for integer labels, and by N for probability targets.
 
-    >>> t, divisor, one_hot = class_targets("ce", Tensor(np.zeros((2, 3))), np.array([2, 0]), None, 0.0)
-    >>> t.tolist(), divisor, one_hot
+    >>> t, divisor, rows_sum_to_one = class_targets("ce", Tensor(np.zeros((2, 3))), np.array([2, 0]), None, 0.0)
+    >>> t.tolist(), divisor, rows_sum_to_one
     ([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], 2.0, True)
     """
     n, classes = z.shape

@@ -1,11 +1,14 @@
 """Fused losses: each loss is ONE node of the graph with a closed-form gradient.
 
-A loss op computes, for every element (or sample), the loss and its derivative
-with respect to the prediction, side by side in `pointwise`; the shared
-`LossOp` applies the reduction ('none', 'sum' or 'mean') to both. The
-functional API (functional.py) validates the inputs, prepares targets and
-weights, and can build the same losses from primitive ops instead
-(`fused=False`), so that a graph shows every factor of the chain rule.
+A fused loss op computes, for every element (or sample), the loss and its
+derivative with respect to the prediction, side by side in
+`loss_and_gradient`; the shared `FusedLoss` applies the reduction ('none',
+'sum' or 'mean') to both. The ops are named Fused…, so that they are never
+mistaken for the nn loss modules (`FusedCrossEntropy` is the node that
+`nn.CrossEntropyLoss` puts in the graph). The functional API (functional.py)
+validates the inputs, prepares targets and weights, and can build the same
+losses from primitive ops instead (`fused=False`), so that a graph shows
+every factor of the chain rule.
 """
 
 from __future__ import annotations
@@ -18,11 +21,23 @@ from minigrad.engine import Op
 LOG_FLOOR = -100.0  # log(p) is clamped here, as PyTorch does, so p = 0 or 1 stays finite
 
 
-class LossOp(Op):
+def weighted_log(t: np.ndarray, log_p: np.ndarray) -> np.ndarray:
+    """t · log p elementwise, with 0 · log 0 = 0: a class of probability 0 (a
+    logit of -inf, masked out) costs nothing when the target gives it no weight.
+
+    >>> weighted_log(np.array([1.0, 0.0]), np.array([-0.5, -np.inf])).tolist()
+    [-0.5, 0.0]
+    """
+    if log_p.min(initial=0) == -np.inf:  # only then: the plain product is one pass cheaper
+        return np.multiply(t, log_p, out=np.zeros_like(log_p), where=t != 0)
+    return t * log_p
+
+
+class FusedLoss(Op):
     """inputs: the prediction and the target (a constant: it gets no gradient)."""
 
     def forward(self, x, target, reduction, divisor, **options):
-        losses, self.local_grad = self.pointwise(x, target, **options)
+        losses, self.local_grad = self.loss_and_gradient(x, target, **options)
         self.reduction = reduction
         self.scale = 1 / divisor if reduction == "mean" else 1
         return losses if reduction == "none" else losses.sum() * self.scale
@@ -33,32 +48,33 @@ class LossOp(Op):
             return grad * self.scale * self.local_grad, None
         return (grad.item() * self.scale) * self.local_grad, None  # dL/dx = dL/dloss · dloss/dx; one number
 
-    def pointwise(self, x, target, **options):
+    def loss_and_gradient(self, x, target, **options):
+        """The unreduced losses, and their derivative with respect to x (x's shape)."""
         raise NotImplementedError
 
 
-class MSELoss(LossOp):
-    def pointwise(self, x, y):
+class FusedMSE(FusedLoss):
+    def loss_and_gradient(self, x, y):
         return (x - y) ** 2, 2 * (x - y)  # d/dx (x - y)² = 2(x - y)
 
 
-class L1Loss(LossOp):
-    def pointwise(self, x, y):
+class FusedL1(FusedLoss):
+    def loss_and_gradient(self, x, y):
         return np.abs(x - y), np.sign(x - y)  # d/dx |x - y| = sign(x - y)
 
 
-class HuberLoss(LossOp):
-    def pointwise(self, x, y, delta):
+class FusedHuber(FusedLoss):
+    def loss_and_gradient(self, x, y, delta):
         d = x - y
         quadratic = np.abs(d) < delta
         loss = np.where(quadratic, 0.5 * d * d, delta * (np.abs(d) - 0.5 * delta))
         return loss, np.where(quadratic, d, delta * np.sign(d))  # d inside ±delta, ±delta outside
 
 
-class BCELoss(LossOp):
+class FusedBCE(FusedLoss):
     """Binary cross-entropy on probabilities p: -w [y log p + (1 - y) log(1 - p)]."""
 
-    def pointwise(self, p, y, weight):
+    def loss_and_gradient(self, p, y, weight):
         with np.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
             log_p = np.maximum(np.log(p), LOG_FLOOR)
             log_not_p = np.maximum(np.log(1 - p), LOG_FLOOR)
@@ -66,55 +82,57 @@ class BCELoss(LossOp):
         return loss, weight * (p - y) / np.maximum(p * (1 - p), 1e-12)  # dL/dp = (p - y) / (p(1 - p))
 
 
-class BCEWithLogitsLoss(LossOp):
+class FusedBCEWithLogits(FusedLoss):
     """Binary cross-entropy on logits z, with p = σ(z) never formed:
     -w [pw·y log σ(z) + (1 - y) log(1 - σ(z))] = w [(1 - y) z + (1 + (pw - 1) y) softplus(-z)]."""
 
-    def pointwise(self, z, y, weight, pos_weight):
+    def loss_and_gradient(self, z, y, weight, pos_weight):
         softplus_of_minus_z = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))  # log(1 + e^-z), stable
         y_weight = 1 + (pos_weight - 1) * y
         loss = weight * ((1 - y) * z + y_weight * softplus_of_minus_z)
         return loss, weight * (y_weight * stable_sigmoid(z) - pos_weight * y)  # pw = 1: dL/dz = σ(z) - y
 
 
-class CrossEntropyLoss(LossOp):
+class FusedCrossEntropy(FusedLoss):
     """Softmax cross-entropy on logits z (N, C) against per-class target weights t (N, C):
-    -Σ_c t_c log softmax(z)_c, whose gradient is softmax(z)·Σ_c t_c - t. One-hot labels, soft labels, label smoothing and
-    class weights all arrive here folded into t (see loss_inputs.class_targets)."""
+    -Σ_c t_c log softmax(z)_c, whose gradient is softmax(z)·Σ_c t_c - t. Integer labels, soft labels, label
+    smoothing and class weights all arrive here folded into t (see loss_inputs.class_targets). A logit of -inf
+    masks its class out: its probability is 0, and it costs nothing unless t names it (then the loss is inf).
+    The caller says whether the rows of t sum to 1 and whether some logit is -inf (loss_inputs.masked_logits)."""
 
-    def pointwise(self, z, t, one_hot):
+    def loss_and_gradient(self, z, t, rows_sum_to_one, masked):
         shifted = z - z.max(axis=1, keepdims=True)  # log-sum-exp, with the max subtracted first
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         log_p, p = shifted - np.log(total), e / total  # log softmax(z) and softmax(z)
-        grad = p - t if one_hot else p * t.sum(axis=1, keepdims=True) - t  # one-hot: softmax(z) - y
-        return -(t * log_p).sum(axis=1), grad
+        grad = p - t if rows_sum_to_one else p * t.sum(axis=1, keepdims=True) - t  # Σ_c t_c = 1: softmax(z) - t
+        return -(weighted_log(t, log_p) if masked else t * log_p).sum(axis=1), grad
 
 
-class NLLLoss(LossOp):
+class FusedNLL(FusedLoss):
     """Negative log-likelihood of log-probabilities (N, C) at integer labels: -w_y log_p[y]."""
 
-    def pointwise(self, log_p, target, class_weight):
+    def loss_and_gradient(self, log_p, target, class_weight):
         rows = np.arange(len(target))
         weight = class_weight[target]
         local_grad = np.zeros_like(log_p)
         local_grad[rows, target] = -weight  # only the true class's log-probability counts
-        return -weight * log_p[rows, target], local_grad
+        return -weighted_log(weight, log_p[rows, target]), local_grad  # a weight of 0: no term, even at log 0
 
 
-class KLDivLoss(LossOp):
+class FusedKLDiv(FusedLoss):
     """D_KL(p ‖ q) pointwise from log q and p: p (log p - log q), taken as 0 where p = 0."""
 
-    def pointwise(self, log_q, p):
+    def loss_and_gradient(self, log_q, p):
         with np.errstate(divide="ignore", invalid="ignore"):
             p_log_p = np.where(p > 0, p * np.log(p), 0)
-        return p_log_p - p * log_q, -p  # d/d(log q) [p log p - p log q] = -p
+        return p_log_p - weighted_log(p, log_q), -p  # d/d(log q) [p log p - p log q] = -p
 
 
-class MultiMarginLoss(LossOp):
+class FusedMultiMargin(FusedLoss):
     """Multi-class hinge: Σ_{i ≠ y} max(0, margin - z_y + z_i) / C."""
 
-    def pointwise(self, z, target, margin):
+    def loss_and_gradient(self, z, target, margin):
         rows = np.arange(len(target))
         classes = z.shape[1]
         hinge = np.maximum(0, margin - z[rows, target][:, None] + z)

@@ -1,5 +1,5 @@
 """Losses at the edges: extreme logits, probabilities of exactly 0 and 1, bad
-input, and the facts of SEEDS.md items 2, 5, 6 and 7 with their numbers."""
+input, and the facts of claims 2, 5, 6 and 7 in docs/claims.md with their numbers."""
 
 import numpy as np
 import pytest
@@ -170,7 +170,7 @@ def test_soft_targets_that_do_not_sum_to_one_are_allowed():
     assert F.cross_entropy(z, np.array([[0.5, 1.0]])).item() == pytest.approx(1.5 * np.log(2))
 
 
-# ------------------------------------------------------- SEEDS.md, with numbers --
+# ------------------------------------------ docs/claims.md, with numbers --
 
 def sigmoid_neuron_grad(loss_of_a, z=4.0, y=0.0):
     """dL/dz for a = σ(z) under the given loss of (a, y)."""

@@ -1,13 +1,18 @@
 """Every loss, fused and expanded, in every reduction: the value equals an
 independent NumPy reference, both forms agree to 1e-10, both pass gradcheck,
-and float32 stays float32."""
+and float32 stays float32. The fused ops are named apart from the nn modules."""
+
+import inspect
 
 import numpy as np
 import pytest
 
 import minigrad as mg
 from loss_cases import PAIR_IDS, PAIRS
-from minigrad import Tensor
+from minigrad import Tensor, losses, nn
+from minigrad.engine import Op
+from minigrad.graph_picture import SYMBOLS
+from minigrad.loss_inputs import class_targets
 
 
 def reduce(losses, divisor, reduction):
@@ -60,3 +65,31 @@ def test_fused_loss_is_one_node_of_the_graph(case, reduction, x):
     prediction = Tensor(x, requires_grad=True)
     out = case.loss(prediction, case.target, reduction=reduction)
     assert out.grad_fn.inputs[0] is prediction
+
+
+# ------------------------------------------------------------ the fused ops --
+
+FUSED_OPS = [op for op in vars(losses).values()
+             if isinstance(op, type) and issubclass(op, Op) and op.__module__ == losses.__name__]
+
+
+def test_no_fused_loss_op_shares_its_name_with_an_nn_loss_module():
+    assert {op.__name__ for op in FUSED_OPS} & set(nn.__all__) == set()
+
+
+def test_every_fused_loss_op_is_named_fused_and_defines_loss_and_gradient():
+    concrete = [op for op in FUSED_OPS if op is not losses.FusedLoss]
+    assert len(concrete) == 9
+    for op in concrete:
+        assert op.__name__.startswith("Fused") and "loss_and_gradient" in vars(op), op.__name__
+
+
+def test_every_fused_loss_op_has_a_symbol_for_pictures():
+    assert all(op.__name__ in SYMBOLS for op in FUSED_OPS if op is not losses.FusedLoss)
+
+
+def test_class_targets_says_whether_the_target_rows_sum_to_one():
+    z = Tensor(np.zeros((2, 3)))
+    assert "rows_sum_to_one" in inspect.signature(losses.FusedCrossEntropy.loss_and_gradient).parameters
+    assert class_targets("cross_entropy", z, np.array([2, 0]), None, 0.0)[2] is True
+    assert class_targets("cross_entropy", z, np.array([2, 0]), np.ones(3), 0.0)[2] is False

@@ -1,6 +1,6 @@
 """How fast is minigrad? The same training step, timed against hand-written NumPy.
 
-    python benchmarks/run.py            # the full run (about a minute)
+    python benchmarks/run.py            # the full run (a few seconds)
     python benchmarks/run.py --quick    # a few repeats: checks that everything still runs
 
 Each workload is one SGD step (lr 0.1) of a Linear/ReLU MLP: forward, loss,

@@ -11,6 +11,7 @@ skipped with a warning without it.
 
 from __future__ import annotations
 
+import doctest
 import importlib.util
 import sys
 import warnings
@@ -19,9 +20,11 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
+import minigrad.functional as F
 from minigrad import Tensor, explain, information, nn, training, viz
 
-FIGURES = Path(__file__).resolve().parent / "figures"
+DOCS = Path(__file__).resolve().parent
+FIGURES = DOCS / "figures"
 
 
 def make_figures(folder: Path = FIGURES) -> list[Path]:
@@ -32,6 +35,8 @@ def make_figures(folder: Path = FIGURES) -> list[Path]:
         "fused_ce": explain.fused_graph(x=1.0, w=2.0, b=2.0, y=0.0),
         "expression": expression_graph(),
         "mlp_loss": mlp_graph(),
+        "cross_entropy_fused_and_expanded": cross_entropy_graphs(),
+        "own_op": own_op_graph(),
     }
     written = []
     for name, graph in pictures.items():
@@ -73,6 +78,46 @@ def mlp_graph() -> viz.GradientGraph:
     loss.name = "loss"
     # values left out: of a weight matrix they are only a mean, min and max, and the figure is narrower
     return viz.draw_graph(loss, title="cross-entropy of a 2-3-2 MLP on XOR", show_values=False)
+
+
+def cross_entropy_graphs() -> viz.GradientGraph:
+    """Cross-entropy of the logits z = [2, −1, 0.5] against class 0, built from
+    primitive ops (left) and as one fused node (right): the same ∂L/∂z."""
+    figure = viz.GradientGraph(graph_attr={"fontname": "Helvetica", "labelloc": "t", "fontsize": "16",
+                                           "label": "cross-entropy of z = [2, −1, 0.5] against class 0",
+                                           "size": "9.3,30"})  # inches: at most 670 pt (893 px) wide
+    for fused, title in ((False, "expanded (fused=False)"), (True, "fused: one node")):
+        z = Tensor(np.array([[2.0, -1.0, 0.5]]), requires_grad=True, name="z")
+        loss = F.cross_entropy(z, Tensor(np.array([0]), name="y"), fused=fused)
+        loss.name = "L"
+        part = viz.draw_graph(loss, title=title, id_prefix="fused_" if fused else "expanded_")
+        part.name = f"cluster_{'fused' if fused else 'expanded'}"  # a subgraph cluster_* is drawn in its own box
+        figure.subgraph(part)
+    return figure
+
+
+def page_op(page: str, name: str) -> type:
+    """The op class `name` as docs/`page` defines it in its `>>>` code: a figure
+    of it draws the page's own op, so the two cannot drift apart."""
+    namespace: dict = {}
+    for example in doctest.DocTestParser().get_examples((DOCS / page).read_text(encoding="utf-8")):
+        exec(example.source, namespace)  # the page's code in order, up to the class
+        if name in namespace:
+            return namespace[name]
+    raise LookupError(f"docs/{page} defines no {name}")
+
+
+def own_op_graph() -> viz.GradientGraph:
+    """A softplus neuron a = softplus(w·x + b) at x = 1, w = 2, b = −1, with the op of docs/own_op.md."""
+    Softplus = page_op("own_op.md", "Softplus")
+    x = Tensor(np.array(1.0), name="x")
+    w = Tensor(np.array(2.0), requires_grad=True, name="w")
+    b = Tensor(np.array(-1.0), requires_grad=True, name="b")
+    z = w * x + b
+    z.name = "z"
+    a = Softplus.apply(z)
+    a.name = "a"
+    return viz.draw_graph(a, title="a = softplus(w·x + b), with the Softplus op of this page")
 
 
 # --------------------------------------------------------------------- plots --
@@ -152,10 +197,8 @@ def training_plots(folder: Path) -> list[Path]:
     from minigrad import plots
 
     result = training.fit(training.TrainConfig())
-    X_train, X_test, y_train, y_test = result.splits
     return [plots.learning_curves(result.history, folder / "spirals_curves.png"),
-            plots.decision_boundary(result.model, np.concatenate([X_train, X_test]),
-                                    np.concatenate([y_train, y_test]), folder / "spirals_boundary.png")]
+            training.decision_boundary_picture(result, folder / "spirals_boundary.png")]
 
 
 if __name__ == "__main__":

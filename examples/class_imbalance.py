@@ -18,11 +18,15 @@ model scores 99% accuracy while finding (almost) none of the rare points.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
+try:
+    import matplotlib
+except ImportError:  # the plots extra is not installed
+    sys.exit("class_imbalance.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -92,14 +96,15 @@ def main(argv=None):
     X, y = imbalanced_blobs(2000, 20, seed=0)
     X_test, y_test = imbalanced_blobs(20000, 200, seed=1)  # fresh points, also 1 in 100
     names = ("unweighted CE", "weighted CE", "BCE + pos_weight")
-    models, recalls = {}, {}
+    models, recalls, accuracies = {}, {}, {}
     print(f"training set: {np.bincount(y).tolist()} points per class; test set: {np.bincount(y_test).tolist()}")
     for name in names:
         models[name] = train(name, X, y, steps)
         predicted = predict(models[name], X_test)
         recalls[name] = recall(predicted, y_test, 0), recall(predicted, y_test, 1)
+        accuracies[name] = float((predicted == y_test).mean())
         print(f"{name:>17}: test recall  class 0 (common) {recalls[name][0]:.3f}   "
-              f"class 1 (rare) {recalls[name][1]:.3f}   (accuracy {(predicted == y_test).mean():.3f})")
+              f"class 1 (rare) {recalls[name][1]:.3f}   (accuracy {accuracies[name]:.3f})")
 
     figure, panels = plt.subplots(1, 3, figsize=(14, 4.5), sharey=True)
     xs, ys = np.meshgrid(np.linspace(-4, 5, 200), np.linspace(-4, 5, 200))
@@ -122,6 +127,7 @@ def main(argv=None):
 
     return {
         "unweighted_recall": recalls["unweighted CE"],  # (class 0, class 1)
+        "unweighted_accuracy": accuracies["unweighted CE"],
         "weighted_recall": recalls["weighted CE"],
         "pos_weight_recall": recalls["BCE + pos_weight"],
         "figures": [str(path)],

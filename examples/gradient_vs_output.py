@@ -11,11 +11,15 @@ push is proportional to the error.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
+try:
+    import matplotlib
+except ImportError:  # the plots extra is not installed
+    sys.exit("gradient_vs_output.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
 

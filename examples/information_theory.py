@@ -1,4 +1,4 @@
-"""Entropy, cross-entropy and KL divergence, in bits (SEEDS item 4).
+"""Entropy, cross-entropy and KL divergence, in bits (claim 4 in docs/claims.md).
 
 H(p) = −Σ p log p is the average surprise of outcomes drawn from p: the
 fewest bits per outcome any code can use. H(p, q) = −Σ p log q is what a code
@@ -10,12 +10,16 @@ labels p, minimising the cross-entropy minimises the KL divergence.
 """
 
 import argparse
+import sys
 from collections import Counter
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
+try:
+    import matplotlib
+except ImportError:  # the plots extra is not installed
+    sys.exit("information_theory.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -43,8 +47,8 @@ def main(argv=None):
     ascii_code = np.full(256, 1 / 256)  # a fixed-length code: every byte costs the same
     ascii_bits = cross_entropy(hello, ascii_code, base=2)
     print(f"'HELLO' coded as ASCII: H(p, uniform over 256) = {ascii_bits:.4f} bits per letter")
-    print(f"  of which H(p) = {entropy(hello, base=2):.4f} bits are needed, "
-          f"and D(p ‖ uniform) = {kl_divergence(hello, ascii_code, base=2):.4f} bits are wasted")
+    needed, wasted = entropy(hello, base=2), kl_divergence(hello, ascii_code, base=2)
+    print(f"  of which H(p) = {needed:.4f} bits are needed, and D(p ‖ uniform) = {wasted:.4f} bits are wasted")
     teams = entropy(np.full(32, 1 / 32), base=2)
     print(f"32 equally likely teams: H = {teams:.4f} bits")
 
@@ -70,8 +74,8 @@ def main(argv=None):
     figure.savefig(path, dpi=100)
     plt.close(figure)
     print(f"figure: {path}")
-    return {"ascii_bits": ascii_bits, "team_bits": teams, "min_kl": min(gaps),
-            "best_q": best, "p": p, "figures": [str(path)]}
+    return {"ascii_bits": ascii_bits, "needed_bits": needed, "wasted_bits": wasted, "team_bits": teams,
+            "min_kl": min(gaps), "best_q": best, "p": p, "figures": [str(path)]}
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The other losses (SEEDS item 9): L1, L2 (MSE), Huber, hinge, KL divergence and NLL.
+"""The other losses (claim 9 in docs/claims.md): L1, L2 (MSE), Huber, hinge, KL divergence and NLL.
 
 For a regression error d = prediction − target: L2 = d² punishes large errors
 most and its gradient 2d grows with them; L1 = |d| has a gradient of ±1
@@ -13,11 +13,15 @@ ones.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
+try:
+    import matplotlib
+except ImportError:  # the plots extra is not installed
+    sys.exit("loss_zoo.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
 

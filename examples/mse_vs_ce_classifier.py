@@ -17,11 +17,15 @@ classification error (wrong / total) on held-out test data.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
+try:
+    import matplotlib
+except ImportError:  # the plots extra is not installed
+    sys.exit("mse_vs_ce_classifier.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
 

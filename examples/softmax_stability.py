@@ -1,4 +1,4 @@
-"""Softmax is the sigmoid generalised, and must be computed stably (SEEDS items 6, 7).
+"""Softmax is the sigmoid generalised, and must be computed stably (claims 6 and 7 in docs/claims.md).
 
 With two classes, softmax([z, 0])[0] = e^z / (e^z + 1) = σ(z). Computed
 naively, softmax overflows: exp(789) is inf in float64, so softmax([123, 456,
@@ -12,11 +12,15 @@ logits, or clamp the log at -100 as PyTorch does.
 """
 
 import argparse
+import sys
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 
+try:
+    import matplotlib
+except ImportError:  # the plots extra is not installed
+    sys.exit("softmax_stability.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
 

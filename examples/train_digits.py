@@ -7,15 +7,18 @@ softmax cross-entropy and Adam, and is evaluated on the test images by
 accuracy and classification error (wrong / total). The model is saved as a
 checkpoint you can load back with model.load_state_dict(minigrad.load(path)).
 
-    pip install scikit-learn matplotlib      # the digits ship with scikit-learn
+    python -m pip install ".[plots,digits]"   # matplotlib; the digits ship with scikit-learn
     python examples/train_digits.py [--fast] [--out DIR]
 """
 
 import argparse
+import sys
 from pathlib import Path
 
-import matplotlib
-
+try:
+    import matplotlib
+except ImportError:  # the plots extra is not installed
+    sys.exit("train_digits.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -40,7 +43,10 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     epochs = args.epochs or (3 if args.fast else 30)
 
-    X, y = load_digits()                                  # (1797, 64) float32, labels 0..9
+    try:
+        X, y = load_digits()                              # (1797, 64) float32, labels 0..9
+    except ImportError:  # the digits extra is not installed
+        sys.exit("train_digits.py needs scikit-learn, which ships the digits: pip install 'minigrad[digits]'")
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)
     mean, spread = X_train.mean(axis=0), X_train.std(axis=0) + 0.1  # from the training images only;
     X_train, X_test = (X_train - mean) / spread, (X_test - mean) / spread  # + 0.1: some pixels are always 0

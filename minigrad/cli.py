@@ -6,27 +6,41 @@ has --help."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import math
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, NoReturn, Sequence
 
-from minigrad import data
+from minigrad import __version__, data
 
 DATASETS = (*data.DATASETS, "digits")
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse, with usage errors on one line (--help has the rest)."""
+    """argparse, with usage errors on one line (--help has the rest) and a
+    suggestion for a mistyped option."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        namespace, unknown = super().parse_known_args(args, namespace)
+        for argument in (text for text in unknown if text.startswith("-")):
+            guess = difflib.get_close_matches(argument.split("=")[0], self._option_string_actions, n=1)
+            if guess:
+                self.error(f"unrecognized argument {argument}: did you mean {guess[0]}?")
+        return namespace, unknown
+
 
 def finite_float(text: str) -> float:
     """An argparse type: a finite number."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
     return value
@@ -43,25 +57,26 @@ def layer_widths(text: str) -> tuple[int, ...]:
     return widths
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+def integer_from(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= least."""
+    def integer(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {least}, got {text!r}")
+        return value
+    return integer
 
 
-def seed(text: str) -> int:
-    """An argparse type: a seed, an integer >= 0."""
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+positive_int, seed = integer_from(1), integer_from(0)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = Parser(prog="minigrad", description="minigrad: autodiff on NumPy, written to be read.")
+    parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
 
     explain = commands.add_parser(
@@ -116,6 +131,9 @@ def run_explain(args: argparse.Namespace) -> int:
     """minigrad explain: print the story in numbers, write the pictures, list the files."""
     if not 0 <= args.target <= 1:
         return fail("explain", f"--target must be in [0, 1], got {args.target:g}")
+    if not math.isfinite(args.w * args.x + args.b):  # float64, as the neuron computes it
+        return fail("explain", f"z = w·x + b = {args.w:g}·{args.x:g} + {args.b:g} is not finite in float64; "
+                               "choose smaller --x, --w or --b")
     if args.out.exists() and not args.out.is_dir():
         return fail("explain", f"--out {args.out} is a file; expected a folder (it is created if missing)")
     try:
@@ -160,6 +178,9 @@ def run_train(args: argparse.Namespace) -> int:
             result = training.fit(config, on_epoch=show)
     except ImportError as missing:  # digits without scikit-learn
         return fail("train", f"{missing}")
+    except training.TrainingDiverged as diverged:
+        return fail("train", f"stopped in epoch {diverged.epoch}: the loss became {diverged.loss}; --lr {config.lr:g} "
+                             f"is too large here, try a smaller --lr (e.g. {config.lr / 10:g})", code=1)
     last = result.history[-1]
     print(f"train accuracy {last['train_accuracy']:.2%}   test accuracy {last['test_accuracy']:.2%}   "
           f"test classification error {last['test_wrong']}/{len(result.splits[3])} = {last['test_error']:.2%}")
@@ -174,8 +195,9 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 class ProgressDisplay:
-    """A tqdm bar over epochs, on stdout, when stdout is a terminal and tqdm is
-    installed; otherwise a few plain lines (no bar redraws end up in a log file)."""
+    """A few plain lines of numbers, every fifth of the epochs; on a terminal
+    with tqdm installed, also a progress bar below them (erased at the end,
+    the lines stay), so that no bar redraws end up in a log file."""
 
     def __init__(self, epochs: int) -> None:
         self.epochs, self.bar = epochs, None
@@ -191,11 +213,16 @@ class ProgressDisplay:
 
     def show(self, row: dict[str, Any]) -> None:
         """Report one epoch's row of numbers."""
+        if row["epoch"] % max(1, self.epochs // 5) == 0:
+            line = (f"  epoch {row['epoch']:>4}   loss {row['train_loss']:.4f}   "
+                    f"test accuracy {row['test_accuracy']:.2%}")
+            if self.bar is None:
+                print(line)
+            else:
+                self.bar.write(line, file=sys.stdout)  # above the bar, which redraws below it
         if self.bar is not None:
             self.bar.update()
             self.bar.set_postfix(loss=f"{row['train_loss']:.4f}", test=f"{row['test_accuracy']:.1%}")
-        elif row["epoch"] % max(1, self.epochs // 5) == 0:
-            print(f"  epoch {row['epoch']:>4}   loss {row['train_loss']:.4f}   test accuracy {row['test_accuracy']:.2%}")
 
     def __exit__(self, *exc_info: object) -> None:
         if self.bar is not None:
@@ -209,10 +236,10 @@ def report_written(paths: list[Path]) -> None:
         print(f"  {path}")
 
 
-def fail(command: str, message: str) -> int:
-    """Print a one-line error in argparse's style; the exit code of bad usage."""
+def fail(command: str, message: str, code: int = 2) -> int:
+    """Print a one-line error in argparse's style; returns the exit code (2: bad usage)."""
     print(f"minigrad {command}: error: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,12 +112,13 @@ def table_text(rows: list[tuple[float, ...]]) -> str:
 
 
 def summary(x: float, w: float, b: float, y: float) -> str:
-    """What happens at the given neuron, in numbers from backward. The
-    cross-entropy line uses the fused loss on z, exact even where a rounds to
-    exactly 0 or 1 (there the expanded form's log clamp stops the gradient).
+    """What happens at the given neuron, in numbers from backward, each to 4
+    significant digits as in the pictures. The cross-entropy line uses the
+    fused loss on z, exact even where a rounds to exactly 0 or 1 (there the
+    expanded form's log clamp stops the gradient).
 
     >>> print(summary(1, 2, 2, 0).splitlines()[-1])
-    CE:  ∂L/∂z = a − y          = 0.9820   (loss 4.0181)
+    CE:  ∂L/∂z = a − y          = 0.982   (loss 4.018)
     """
     under_mse, under_ce = neuron(x, w, b), neuron(x, w, b)
     for n in (under_mse, under_ce):
@@ -127,10 +128,10 @@ def summary(x: float, w: float, b: float, y: float) -> str:
     ce.backward()
     a, z = under_mse.a.item(), under_mse.z.item()
     sigma_prime = graph_picture.local_derivatives(under_mse.a)[0].item()  # the sigmoid's own backward
-    lines = [f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4f}",
-             f"σ′(z) = a(1 − a) = {sigma_prime + 0:.4f}",
-             f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item() + 0:.4f}   (loss {mse.item():.4f})",
-             f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item() + 0:.4f}   (loss {ce.item():.4f})"]
+    lines = [f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4g}",
+             f"σ′(z) = a(1 − a) = {sigma_prime + 0:.4g}",
+             f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item() + 0:.4g}   (loss {mse.item():.4g})",
+             f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item() + 0:.4g}   (loss {ce.item():.4g})"]
     if a in (0.0, 1.0) and a != y:  # there the clamp changes the expanded form's gradient
         lines.append(f"(a rounds to exactly {a:g} in float64: in the pictures the expanded cross-entropy's "
                      "clamped log stops the gradient; the fused loss on z, above, does not)")

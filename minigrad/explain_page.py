@@ -85,12 +85,13 @@ def descent_losses(grid: dict[str, np.ndarray], loss_of: Any) -> np.ndarray:
     b = Tensor(b0.copy(), requires_grad=True)
     optimizer = optim.SGD([w, b], lr=DESCENT_RATE)
     losses = []
-    for _ in range(DESCENT_STEPS + 1):
-        optimizer.zero_grad()
-        loss = loss_of((w * Tensor(x) + b).sigmoid(), y)
-        losses.append(loss.data.copy())
-        loss.sum().backward()  # the neurons are independent: each gets its own gradient
-        optimizer.step()
+    with np.errstate(over="ignore"):  # a huge start (explain --x 1e300) may step w·x past float64: z = ±inf
+        for _ in range(DESCENT_STEPS + 1):
+            optimizer.zero_grad()
+            loss = loss_of((w * Tensor(x) + b).sigmoid(), y)
+            losses.append(loss.data.copy())
+            loss.sum().backward()  # the neurons are independent: each gets its own gradient
+            optimizer.step()
     return np.stack(losses, axis=-1)
 
 

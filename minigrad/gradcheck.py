@@ -19,10 +19,12 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
     """Compare backward's gradient of `fn(*inputs)` with central differences.
 
     Every input Tensor with requires_grad=True is checked, element by element:
-    the analytic dL/dx from backward against (L(x + eps) - L(x - eps)) / 2eps,
-    where L = sum(v * fn(*inputs)) for a fixed random v (so every output
-    element takes part). The inputs are copied first: their .grad and data stay
-    as they were. Inputs to check must be float64 (float32 is too coarse for
+    the analytic dL/dx from backward against (L(x + eps) - L(x - eps)) / 2eps.
+    For a one-element output, L is that output, so dL/dx is its derivative.
+    For a larger output f, L = sum(v * f) for a fixed random v, so that every
+    output element takes part; dL/dx is then the projected gradient
+    d(sum(v·f))/dx. The inputs are copied first: their .grad and data stay as
+    they were. Inputs to check must be float64 (float32 is too coarse for
     finite differences). Returns True, or raises GradcheckError naming the
     input, the index and both values.
 
@@ -44,7 +46,8 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
     out = fn(*xs)
     if not isinstance(out, Tensor):
         raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    v = np.random.default_rng(0).standard_normal(out.shape)
+    one_element = out.size == 1
+    v = np.ones(out.shape) if one_element else np.random.default_rng(0).standard_normal(out.shape)
 
     def projected(*args: Any) -> float:
         with no_grad():
@@ -67,6 +70,8 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
             value = analytic.reshape(-1)[j]
             if not abs(value - numeric) <= atol + rtol * abs(numeric):
                 index = np.unravel_index(j, x.shape) if x.ndim else ()
+                projected_note = "" if one_element else (" (both are d(sum(v·f))/dx: the gradient of the output "
+                                                         "f projected on a fixed random v)")
                 raise GradcheckError(f"gradcheck: input {i}, index {tuple(map(int, index))}: "
-                                     f"analytic gradient {value:.10g}, numeric {numeric:.10g}")
+                                     f"analytic gradient {value:.10g}, numeric {numeric:.10g}{projected_note}")
     return True

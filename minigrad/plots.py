@@ -40,8 +40,9 @@ def learning_curves(history: Sequence[dict[str, float]], path: str | Path) -> Pa
     return _save(figure, path)
 
 
-def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str | Path, resolution: int = 200) -> Path:
-    """The class the model predicts at every point of the plane, with the data on top; returns the path.
+def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str | Path,
+                      title: str = "decision boundary", resolution: int = 200) -> Path:
+    """Save `decision_boundary_figure` as a picture; returns the path.
 
     >>> import tempfile
     >>> from minigrad import nn
@@ -49,6 +50,20 @@ def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str | P
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     decision_boundary(nn.Linear(2, 2), X, y, Path(folder) / "boundary.png").name
     'boundary.png'
+    """
+    return _save(decision_boundary_figure(model, X, y, title, resolution), path)
+
+
+def decision_boundary_figure(model: Module, X: np.ndarray, y: np.ndarray, title: str = "decision boundary",
+                             resolution: int = 200) -> Figure:
+    """The class the model predicts at every point of the plane (shaded), with
+    the data on top (dots, coloured by their true class, one legend entry per class).
+
+    >>> from minigrad import nn
+    >>> X, y = np.array([[0.0, 0.0], [1.0, 1.0]], dtype=np.float32), np.array([0, 1])
+    >>> figure = decision_boundary_figure(nn.Linear(2, 2), X, y, title="two points")
+    >>> [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+    ['class 0', 'class 1']
     """
     margin = 0.1 * (X.max(axis=0) - X.min(axis=0))
     low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
@@ -61,9 +76,13 @@ def decision_boundary(model: Module, X: np.ndarray, y: np.ndarray, path: str | P
     classes = int(max(y.max(), predicted.max())) + 1
     axes.contourf(xs, ys, predicted, levels=np.arange(classes + 1) - 0.5, cmap="tab10", alpha=0.25,
                   vmin=0, vmax=9)
-    axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k", linewidths=0.3)
-    axes.set(title="decision boundary", xticks=[], yticks=[])
-    return _save(figure, path)
+    colours = axes.scatter(X[:, 0], X[:, 1], c=y, cmap="tab10", vmin=0, vmax=9, s=12, edgecolors="k",
+                           linewidths=0.3)
+    markers, _ = colours.legend_elements()    # one marker per class present in y, in the scatter's colours
+    axes.legend(markers, [f"class {k}" for k in np.unique(y)], title="dots: true class\nshade: predicted",
+                loc="best", fontsize="small", title_fontsize="small")
+    axes.set(title=title, xticks=[], yticks=[])
+    return figure
 
 
 def _save(figure: Figure, path: str | Path) -> Path:

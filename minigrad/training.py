@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -26,6 +27,7 @@ from minigrad.engine import Tensor
 from minigrad.grad_mode import no_grad
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
+LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE"}
 # Settings that suit a dataset better than TrainConfig's defaults (which suit the 2-D toys).
 RECOMMENDED = {"digits": {"optimizer": "sgd", "lr": 0.05, "epochs": 40}}
 OUTPUTS = ("model.npz", "config.json", "history.csv", "learning_curves.png", "decision_boundary.png",
@@ -126,8 +128,25 @@ def accuracy(model: nn.Module, X: np.ndarray, y: np.ndarray) -> float:
         return float((model(Tensor(X)).data.argmax(axis=1) == y).mean())
 
 
+class TrainingDiverged(ArithmeticError):
+    """The loss stopped being a finite number: the steps were too large. Holds
+    the loss, the epoch it happened in and the learning rate.
+
+    >>> fit(TrainConfig(dataset="xor", optimizer="sgd", lr=50))
+    Traceback (most recent call last):
+    ...
+    minigrad.training.TrainingDiverged: the loss became nan in epoch 2: lr 50 is too large for this model and data (try 5)
+    """
+
+    def __init__(self, loss: float, epoch: int, lr: float) -> None:
+        super().__init__(f"the loss became {loss} in epoch {epoch}: lr {lr:g} is too large for this model "
+                         f"and data (try {lr / 10:g})")
+        self.loss, self.epoch, self.lr = loss, epoch, lr
+
+
 def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
     """Train as `config` says; call `on_epoch(row)` after each epoch (for a progress display).
+    Stops with TrainingDiverged at the first minibatch whose loss is not finite.
 
     >>> result = fit(TrainConfig(dataset="xor", epochs=2))
     >>> sorted(result.history[-1])
@@ -144,21 +163,30 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     if not len(y_train) or not config.epochs:
         raise ValueError(f"fit: nothing to train on ({len(y_train)} samples, {config.epochs} epochs)")
     for epoch in range(1, config.epochs + 1):
-        total, count = 0.0, 0
-        for X_batch, y_batch in data.minibatches(X_train, y_train, config.batch_size, seed=None):
-            optimizer.zero_grad()
-            loss = loss_fn(model(Tensor(X_batch)), y_batch)
-            loss.backward()
-            optimizer.step()
-            total, count = total + loss.item() * len(y_batch), count + len(y_batch)
-        test_accuracy = accuracy(model, X_test, y_test)
-        row = {"epoch": epoch, "train_loss": total / count, "train_accuracy": accuracy(model, X_train, y_train),
-               "test_accuracy": test_accuracy, "test_error": 1 - test_accuracy,
-               "test_wrong": round((1 - test_accuracy) * len(y_test))}
-        result.history.append(row)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows: the loss check says so
+            result.history.append(_train_one_epoch(model, loss_fn, optimizer, result.splits, epoch, config))
         if on_epoch:
-            on_epoch(row)
+            on_epoch(result.history[-1])
     return result
+
+
+def _train_one_epoch(model: nn.Module, loss_fn: Callable[[Tensor, np.ndarray], Tensor], optimizer: optim.Optimizer,
+                     splits: tuple[np.ndarray, ...], epoch: int, config: TrainConfig) -> dict[str, float]:
+    """One pass over the training data in minibatches, then the epoch's row of numbers."""
+    X_train, X_test, y_train, y_test = splits
+    total, count = 0.0, 0
+    for X_batch, y_batch in data.minibatches(X_train, y_train, config.batch_size, seed=None):
+        optimizer.zero_grad()
+        loss = loss_fn(model(Tensor(X_batch)), y_batch)
+        if not math.isfinite(loss.item()):
+            raise TrainingDiverged(loss.item(), epoch, config.lr)
+        loss.backward()
+        optimizer.step()
+        total, count = total + loss.item() * len(y_batch), count + len(y_batch)
+    test_accuracy = accuracy(model, X_test, y_test)
+    return {"epoch": epoch, "train_loss": total / count, "train_accuracy": accuracy(model, X_train, y_train),
+            "test_accuracy": test_accuracy, "test_error": 1 - test_accuracy,
+            "test_wrong": round((1 - test_accuracy) * len(y_test))}
 
 
 def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], list[str]]:
@@ -188,10 +216,8 @@ def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], lis
     try:
         from minigrad import plots
         written.append(plots.learning_curves(result.history, out / "learning_curves.png"))
-        X_train, X_test, y_train, y_test = result.splits
-        if X_train.shape[1] == 2:
-            written.append(plots.decision_boundary(result.model, np.concatenate([X_train, X_test]),
-                                                   np.concatenate([y_train, y_test]), out / "decision_boundary.png"))
+        if result.splits[0].shape[1] == 2:
+            written.append(decision_boundary_picture(result, out / "decision_boundary.png"))
     except ImportError as missing:
         notes.append(f"no PNG pictures: {missing}")
     try:
@@ -199,6 +225,24 @@ def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], lis
     except (ImportError, RuntimeError) as problem:
         notes.append(f"no graph picture: {problem}")
     return written, notes
+
+
+def decision_boundary_picture(result: TrainResult, path: str | Path) -> Path:
+    """The decision boundary of a 2-D run over all its points, titled with the
+    dataset, the loss and the test accuracy (needs matplotlib); returns the path.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     decision_boundary_picture(fit(TrainConfig(dataset="xor", epochs=1)), Path(folder) / "xor.png").name
+    'xor.png'
+    """
+    from minigrad import plots
+    X_train, X_test, y_train, y_test = result.splits
+    config, last = result.config, result.history[-1]
+    title = (f"{config.dataset}, {LOSS_NAMES[config.loss]} loss, {len(result.history)} epochs: "
+             f"test accuracy {last['test_accuracy']:.1%}")
+    return plots.decision_boundary(result.model, np.concatenate([X_train, X_test]), np.concatenate([y_train, y_test]),
+                                   path, title=title)
 
 
 def _training_step_picture(result: TrainResult, path: Path) -> Path:

@@ -35,12 +35,23 @@ def test_the_mse_column_collapses_at_both_ends_while_ce_stays_the_error():
 
 def test_a_neuron_saturated_to_exactly_1_still_gets_its_ce_gradient_and_a_note():
     text = explain.summary(1.0, 40.0, 2.0, 0.0)
-    assert "a − y          = 1.0000" in text and "a rounds to exactly 1" in text and "-0.0000" not in text
+    assert "a − y          = 1   (loss 42)" in text and "a rounds to exactly 1" in text and "-0" not in text
 
 
-def test_the_seed_neuron_summary_shows_the_tiny_mse_and_the_full_ce_gradient():
+def test_the_seed_neuron_summary_shows_the_numbers_of_the_picture():
     text = explain.summary(1.0, 2.0, 2.0, 0.0)
-    assert "a = σ(z) = 0.9820" in text and "= 0.0173" in text and "a − y          = 0.9820" in text
+    assert "a = σ(z) = 0.982" in text and "σ′(z) = a(1 − a) = 0.01766" in text
+    assert "(a − y)·σ′(z) = 0.01735" in text and "a − y          = 0.982" in text
+
+
+def test_the_summary_gives_4_significant_digits_however_small_the_gradient():
+    text = explain.summary(1.0, 20.0, 2.0, 0.0)                 # z = 22: σ′ = 2.79e-10, not 0.0000
+    assert "σ′(z) = a(1 − a) = 2.789e-10" in text and "(a − y)·σ′(z) = 2.789e-10" in text
+
+
+def test_the_summary_of_a_huge_weight_prints_short_numbers():
+    text = explain.summary(1.0, 1e300, 2.0, 0.0)
+    assert "(loss 1e+300)" in text and max(map(len, text.splitlines())) < 160
 
 
 def test_the_side_by_side_figure_writes_the_chain_rule_on_the_sigma_prime_edge_of_both_graphs(tmp_path):
@@ -119,13 +130,16 @@ def test_every_command_has_help(args):
 
 @pytest.mark.parametrize("args, message", [
     (["explain", "--target", "2"], "--target must be in [0, 1]"),
-    (["explain", "--x", "one"], "invalid finite_float value"),
+    (["explain", "--x", "one"], "argument --x: expected a finite number, got 'one'"),
     (["explain", "--w", "nan"], "expected a finite number, got 'nan'"),
+    (["explain", "--x", "1e200", "--w", "1e200"], "z = w·x + b = 1e+200·1e+200 + 2 is not finite"),
+    (["explain", "--taget", "1"], "unrecognized argument --taget: did you mean --target?"),
     (["fly"], "invalid choice"),
 ])
 def test_bad_arguments_exit_2_with_a_one_line_reason(args, message):
     result = run_cli(*args)
     assert result.returncode == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
 
 
 def test_an_out_path_that_is_a_file_is_refused_before_anything_is_printed(tmp_path):
@@ -143,3 +157,9 @@ def test_explain_without_any_renderer_still_writes_table_page_and_dot_and_exits_
     assert "Install Graphviz" in capsys.readouterr().err
     page = (tmp_path / "index.html").read_text()
     assert "could not be drawn" in page and "mse_vs_ce.dot" in page and 'id="slider-w"' in page
+
+
+def test_explain_as_pdf_without_a_system_graphviz_exits_1_naming_the_missing_pictures(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(explain.viz, "renderers", lambda format: [] if format == "pdf" else ["graphviz-pure"])
+    assert cli.main(["explain", "--format", "pdf", "--out", str(tmp_path)]) == 1
+    assert not list(tmp_path.glob("*.pdf")) and "no installed program makes PDF" in capsys.readouterr().err

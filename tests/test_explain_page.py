@@ -137,3 +137,11 @@ def test_a_neuron_saturated_to_exactly_1_says_why_cross_entropys_gradient_reads_
         assert visit.page.is_visible("#clamp-note")
         set_sliders(visit.page, w=2.0)
         assert not visit.page.is_visible("#clamp-note")
+
+
+def test_a_start_so_large_that_descent_overflows_builds_the_page_without_a_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        text = explain_page.page({"x": 1e300, "w": 1e8, "b": 0.0, "y": 0.0})
+    assert "<svg" in text

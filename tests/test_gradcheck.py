@@ -56,3 +56,15 @@ def test_gradcheck_needs_an_input_that_requires_grad():
 def test_gradcheck_needs_fn_to_return_a_tensor():
     with pytest.raises(TypeError, match="fn must return a Tensor, got float"):
         mg.gradcheck(lambda t: 1.0, [Tensor(np.ones(2), requires_grad=True)])
+
+
+def test_on_a_one_element_output_the_message_reports_the_derivative_itself():
+    x = Tensor(np.array([1.25]), requires_grad=True)   # d(x²)/dx = 2.5; the wrong backward says 3.75
+    with pytest.raises(mg.GradcheckError, match=r"analytic gradient 3\.75, numeric 2\.5\d*$"):
+        mg.gradcheck(lambda t: _SquareWithWrongGradient.apply(t).sum(), [x])
+
+
+def test_on_a_larger_output_the_message_says_it_reports_the_projected_gradient():
+    x = Tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
+    with pytest.raises(mg.GradcheckError, match=r"numeric [\d.-]+ \(both are d\(sum\(v·f\)\)/dx.*fixed random v\)$"):
+        mg.gradcheck(lambda t: _SquareWithWrongGradient.apply(t), [x])

@@ -1,4 +1,4 @@
-"""Entropy, cross-entropy and KL divergence: the numbers of SEEDS item 4
+"""Entropy, cross-entropy and KL divergence: the numbers of claim 4 in docs/claims.md
 (ASCII costs 8 bits a symbol, 32 teams need 5 bits), Gibbs' inequality, the
 0·log 0 and q = 0 conventions, units, and the refusal of non-distributions."""
 
@@ -127,7 +127,7 @@ def test_kl_divergence_is_positive_when_q_differs_from_p(pair):
 
 
 def test_cross_entropy_is_smallest_when_q_is_p():
-    p = np.array([0.1, 0.5, 0.1, 0.1, 0.2])  # the prediction of SEEDS item 5, here as the label distribution
+    p = np.array([0.1, 0.5, 0.1, 0.1, 0.2])  # claim 5's prediction (docs/claims.md), as a label distribution
     best = cross_entropy(p, p)
     assert best == pytest.approx(entropy(p))
     for i in range(5):

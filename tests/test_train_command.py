@@ -3,9 +3,12 @@ accuracy it reaches, a checkpoint that reloads to the same predictions, and
 one-line errors for bad options."""
 
 import csv
+import importlib.metadata
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,6 +96,11 @@ def run_cli(*args):
     (["--seed", "-1"], "expected an integer >= 0, got '-1'"),
     (["--momentum", "1.5", "--optimizer", "sgd"], "--momentum must be in [0, 1), got 1.5"),
     (["--momentum", "0.5", "--optimizer", "adam"], "--momentum applies to --optimizer sgd, not adam"),
+    (["--lr", "abc"], "argument --lr: expected a finite number, got 'abc'"),
+    (["--epochs", "ten"], "argument --epochs: expected an integer >= 1, got 'ten'"),
+    (["--seed", "x"], "argument --seed: expected an integer >= 0, got 'x'"),
+    (["--hiden", "32"], "unrecognized argument --hiden: did you mean --hidden?"),
+    (["--batchsize=8"], "unrecognized argument --batchsize=8: did you mean --batch-size?"),
 ])
 def test_a_bad_option_is_a_one_line_error_with_exit_code_2(args, message):
     result = run_cli("train", *args)
@@ -132,4 +140,57 @@ def test_on_a_terminal_a_progress_bar_is_drawn_on_stdout(tmp_path, monkeypatch, 
     cli.main(["train", "--dataset", "xor", "--epochs", "3", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert "epoch/s" in captured.out or "s/epoch" in captured.out
-    assert captured.err == "" and "  epoch" not in captured.out
+    assert captured.err == ""
+
+
+def test_on_a_terminal_the_epoch_lines_stay_above_the_progress_bar(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    cli.main(["train", "--dataset", "xor", "--epochs", "10", "--out", str(tmp_path)])
+    lines = re.split(r"[\r\n]", capsys.readouterr().out)          # the bar redraws itself after a \r
+    assert [line.split()[1] for line in lines if line.startswith("  epoch ")] == ["2", "4", "6", "8", "10"]
+
+
+def test_a_diverging_run_stops_at_the_first_non_finite_loss_naming_the_learning_rate():
+    with pytest.raises(training.TrainingDiverged, match=r"lr 50 is too large") as stopped:
+        training.fit(training.TrainConfig(dataset="xor", optimizer="sgd", lr=50))  # a RuntimeWarning would fail here
+    assert stopped.value.epoch == 2 and stopped.value.lr == 50
+
+
+def test_a_diverging_run_exits_1_with_one_line_suggesting_a_smaller_lr(tmp_path):
+    result = run_cli("train", "--dataset", "xor", "--optimizer", "sgd", "--lr", "50", "--out", str(tmp_path))
+    assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1
+    assert "--lr 50" in result.stderr and "try a smaller --lr" in result.stderr
+    assert "Warning" not in result.stderr and "nan" not in result.stdout
+
+
+def test_version_prints_the_package_version():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stdout == f"minigrad {importlib.metadata.version('minigrad')}\n"
+    assert minigrad.__version__ == importlib.metadata.version("minigrad")
+
+def test_the_decision_boundary_has_a_legend_entry_for_each_class():
+    from minigrad import plots
+    X, y = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]], dtype=np.float32), np.array([0, 1, 2])
+    figure = plots.decision_boundary_figure(minigrad.nn.Linear(2, 3), X, y, title="three points")
+    axes = figure.axes[0]
+    assert [text.get_text() for text in axes.get_legend().get_texts()] == ["class 0", "class 1", "class 2"]
+    assert axes.get_title() == "three points"
+
+
+def test_a_runs_decision_boundary_is_titled_with_its_dataset_loss_and_test_accuracy(tmp_path, monkeypatch):
+    from minigrad import plots
+    titles = []
+    draw = plots.decision_boundary
+    monkeypatch.setattr(plots, "decision_boundary", lambda *args, title, **kwargs: titles.append(title) or
+                        draw(*args, title=title, **kwargs))
+    result = training.fit(training.TrainConfig(dataset="moons", loss="mse", epochs=2))
+    training.write_outputs(result, tmp_path)
+    assert titles and "moons" in titles[0] and "MSE loss" in titles[0]
+    assert f"test accuracy {result.history[-1]['test_accuracy']:.1%}" in titles[0]
+
+
+def test_docs_training_shows_what_the_default_run_prints(tmp_path, capsys):
+    page = (Path(__file__).resolve().parent.parent / "docs" / "training.md").read_text(encoding="utf-8")
+    shown = re.search(r"```text\n(.*?)```", page, re.S).group(1).splitlines()
+    cli.main(["train", "--out", str(tmp_path)])
+    assert capsys.readouterr().out.splitlines()[:len(shown)] == shown

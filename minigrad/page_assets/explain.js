@@ -90,8 +90,10 @@ function draw(svg, tag, attributes, text) {
   return element;
 }
 
-function polyline(xs, ys, toX, toY) {
-  return xs.map((x, i) => `${toX(x).toFixed(1)},${toY(ys[i]).toFixed(1)}`).join(" ");
+function polyline(xs, ys, toX, toY) {  // points that are not finite numbers are left out
+  const points = [];
+  xs.forEach((x, i) => { if (Number.isFinite(ys[i])) points.push(`${toX(x).toFixed(1)},${toY(ys[i]).toFixed(1)}`); });
+  return points.join(" ");
 }
 
 function drawGradientPlot() {

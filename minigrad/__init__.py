@@ -9,16 +9,18 @@
 """
 
 from minigrad import functional, information, nn, optim
+from minigrad.autograd import grad, hessian, hvp
 from minigrad.checkpoint import load, save
 from minigrad.creation import generator, manual_seed, ones, randn, tensor, zeros
 from minigrad.engine import Tensor, topological_order, unbroadcast
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import no_grad
-from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from minigrad.shape_ops import concatenate, stack, where
 
 __all__ = [
-    "BadIndexError", "GradcheckError", "ShapeError", "Tensor", "concatenate", "functional", "generator", "gradcheck",
+    "BadIndexError", "GradcheckError", "ShapeError", "Tensor", "concatenate", "functional", "generator", "grad",
+    "gradcheck", "gradgradcheck", "hessian", "hvp",
     "information", "load", "manual_seed", "nn", "no_grad", "ones", "optim", "randn", "save", "stack", "tensor",
     "topological_order", "unbroadcast", "where", "zeros",
 ]

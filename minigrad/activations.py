@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad.array_or_tensor import exp
 from minigrad.engine import Op
 
 
@@ -80,5 +81,5 @@ class LogSoftmax(Op):
         return self.out
 
     def backward(self, grad):
-        softmax = np.exp(self.out)
+        softmax = exp(self.out)
         return (grad - softmax * grad.sum(axis=self.axis, keepdims=True),)  # ∂log s_i/∂z_j = δ_ij - s_j

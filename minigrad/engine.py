@@ -9,7 +9,8 @@ op for the vector-Jacobian product of its inputs.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import copy
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -63,6 +64,19 @@ class Op:
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
         raise NotImplementedError
 
+    def on_tensors(self, output: Tensor) -> Op:
+        """This op with its saved inputs and output (`self.out`) as the Tensors
+        themselves, not their arrays: its backward rule, run on a Tensor grad,
+        is then recorded, and a gradient can be differentiated again."""
+        tensor_of = {id(t.data): t for t in self.inputs}
+        twin = copy.copy(self)
+        for name, value in vars(self).items():
+            if name == "out":
+                setattr(twin, name, output)
+            elif id(value) in tensor_of:
+                setattr(twin, name, tensor_of[id(value)])
+        return twin
+
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum `grad` over the axes that broadcasting added or stretched, to get `shape`.
@@ -84,8 +98,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor that `root` depends on and that requires grad, inputs before outputs.
+def topological_order(*roots: Tensor) -> list[Tensor]:
+    """Every tensor that the roots depend on and that require grad, inputs before outputs.
 
     Iterative depth-first search (an explicit stack, no recursion), so a chain of
     100,000 ops is fine.
@@ -98,7 +112,7 @@ def topological_order(root: Tensor) -> list[Tensor]:
     """
     order: list[Tensor] = []
     visited: set[Tensor] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
@@ -115,27 +129,41 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
-def backward_pass(root: Tensor, seed: np.ndarray) -> Iterator[tuple[Tensor, np.ndarray]]:
+def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool = False
+                  ) -> Iterator[tuple[Tensor, Any]]:
     """The chain rule, node by node: yield (tensor, dL/dtensor) for every tensor
     that `root` depends on and that requires grad, outputs before inputs, where
     dL/droot = seed. Each gradient is released once it has been passed on.
+    Several roots take one seed each. With `create_graph`, seeds and gradients
+    are Tensors and every op's backward rule runs on Tensors (see
+    Op.on_tensors), so the gradients are recorded and can be differentiated.
 
     >>> x = Tensor(3.0, requires_grad=True, name="x")
     >>> y = x * x; y.name = "y"
     >>> [(t.name, g.item()) for t, g in backward_pass(y, np.ones((), dtype=np.float32))]
     [('y', 1.0), ('x', 6.0)]
     """
-    grads: dict[Tensor, np.ndarray] = {root: seed}
-    for node in reversed(topological_order(root)):
+    if isinstance(root, Tensor):
+        grads: dict[Tensor, Any] = {root: seed}
+        order = topological_order(root)
+    else:  # several roots (minigrad.grad of several outputs): their seeds add up where roots repeat
+        grads = {}
+        for r, s in zip(root, seed):
+            grads[r] = grads[r] + s if r in grads else s
+        order = topological_order(*root)
+    for node in reversed(order):
         node_grad = grads.pop(node, None)  # the last contribution arrived; release it
         if node_grad is None:  # every op above returned None for this node
             continue
         yield node, node_grad
         if node._op is None:
             continue
-        for parent, parent_grad in zip(node._op.inputs, node._op.backward(node_grad)):
+        op = node._op.on_tensors(node) if create_graph else node._op
+        for parent, parent_grad in zip(node._op.inputs, op.backward(node_grad)):
             if parent_grad is None or not parent._requires_grad:
                 continue
+            if create_graph and not isinstance(parent_grad, Tensor):  # a rule may return a constant array
+                parent_grad = Tensor._from_op(parent_grad, None)
             if parent_grad.shape != parent.data.shape:
                 parent_grad = unbroadcast(parent_grad, parent.data.shape)
             grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad

@@ -6,10 +6,11 @@ another thread from recording.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
-from typing import Any, Callable, Generator
+from typing import Any, Callable, Generator, Iterator
 
 
 class _GradMode(threading.local):
@@ -89,3 +90,21 @@ def _each_step_without_grad(steps: Generator) -> Generator:
                     response = steps.send(request)
     except StopIteration as stop:
         return stop.value
+
+
+@contextlib.contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph again inside a no_grad block (PyTorch's enable_grad);
+    `minigrad.grad(create_graph=True)` and gradgradcheck use it.
+
+    >>> from minigrad import Tensor, no_grad
+    >>> x = Tensor([1.0], requires_grad=True)
+    >>> with no_grad(), enable_grad():
+    ...     (x * 2).requires_grad
+    True
+    """
+    previous, grad_mode.enabled = grad_mode.enabled, True
+    try:
+        yield
+    finally:
+        grad_mode.enabled = previous

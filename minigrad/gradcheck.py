@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from minigrad.grad_mode import no_grad
+from minigrad.grad_mode import enable_grad, no_grad
 from minigrad.engine import Tensor
 
 
@@ -75,3 +75,44 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
                 raise GradcheckError(f"gradcheck: input {i}, index {tuple(map(int, index))}: "
                                      f"analytic gradient {value:.10g}, numeric {numeric:.10g}{projected_note}")
     return True
+
+
+def gradgradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3) -> bool:
+    """Compare second derivatives of `fn(*inputs)` with finite differences of the first.
+
+    The first derivatives come from `minigrad.grad(..., create_graph=True)`,
+    weighted by a fixed random v when the output has several elements; their
+    sum against a fixed random u is then checked by `gradcheck`, so every
+    second derivative takes part. Returns True or raises GradcheckError.
+
+    >>> x = Tensor(np.array([0.5, 2.0]), requires_grad=True)
+    >>> gradgradcheck(lambda t: (t * t.log()).sum(), [x])
+    True
+    """
+    from minigrad.autograd import grad  # autograd builds on the engine, as this module does
+
+    originals = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    checked = [i for i, x in enumerate(originals) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input has requires_grad=True; nothing to check")
+    rng = np.random.default_rng(1)
+
+    def first_derivatives(*xs: Any) -> Tensor:
+        with enable_grad():  # gradcheck evaluates this under no_grad; the first derivatives need their graph
+            return weighted_sum_of_gradients(*xs)
+
+    def weighted_sum_of_gradients(*xs: Any) -> Tensor:
+        out = fn(*xs)
+        v = None if out.size == 1 else rng_v.setdefault("v", rng.standard_normal(out.shape))
+        gradients = grad(out, [xs[i] for i in checked], grad_outputs=v, create_graph=True, allow_unused=True)
+        total = Tensor(np.zeros((), dtype=np.float64))
+        for i, g in zip(checked, gradients):
+            if g is not None:
+                u = rng_u.setdefault(i, rng.standard_normal(g.shape))
+                total = total + (g * Tensor(u)).sum()
+        return total
+
+    rng_v: dict[str, np.ndarray] = {}
+    rng_u: dict[int, np.ndarray] = {}
+    return gradcheck(first_derivatives, originals, eps=eps, atol=atol, rtol=rtol)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.array_or_tensor import astype, broadcast_to, data, expand_dims, log, matrix_transpose, sign, where
 from minigrad.coercion import reduced_axes
 from minigrad.engine import Op, Tensor, as_operand
 from minigrad.errors import BadIndexError, ShapeError
@@ -90,10 +91,10 @@ class Pow(Op):
     def backward(self, grad):
         a, b = self.a, self.b
         with np.errstate(divide="ignore", invalid="ignore"):
-            grad_a = grad * np.where(b == 0, 0, b * a ** (b - 1))  # d(a^b)/da = b a^(b-1)
+            grad_a = grad * where(data(b) == 0, 0, b * a ** (b - 1))  # d(a^b)/da = b a^(b-1)
             if not self.inputs[1].requires_grad:
                 return grad_a, None
-            log_a = np.where((a == 0) & (b >= 0), 0, np.log(a))
+            log_a = where((data(a) == 0) & (data(b) >= 0), 0, log(a))
         return grad_a, grad * self.out * log_a  # d(a^b)/db = a^b ln a
 
 
@@ -105,7 +106,7 @@ class Cast(Op):
         return a.astype(dtype)
 
     def backward(self, grad):
-        return (grad.astype(self.dtype),)  # da/da = 1, in a's own dtype
+        return (astype(grad, self.dtype),)  # da/da = 1, in a's own dtype
 
 
 class MatMul(Op):
@@ -134,10 +135,10 @@ class MatMul(Op):
             grad = grad[..., None, :]
         grad_a = grad_b = None
         if self.inputs[0].requires_grad:
-            grad_a = grad @ b.swapaxes(-1, -2)  # d(ab)/da = (·) bᵀ
+            grad_a = grad @ matrix_transpose(b)  # d(ab)/da = (·) bᵀ
             grad_a = grad_a[..., 0, :] if self.a.ndim == 1 else grad_a
         if self.inputs[1].requires_grad:
-            grad_b = a.swapaxes(-1, -2) @ grad  # d(ab)/db = aᵀ (·)
+            grad_b = matrix_transpose(a) @ grad  # d(ab)/db = aᵀ (·)
             grad_b = grad_b[..., 0] if self.b.ndim == 1 else grad_b
         return grad_a, grad_b
 
@@ -200,7 +201,7 @@ class Abs(Op):
         return np.abs(a)
 
     def backward(self, grad):
-        return (grad * np.sign(self.a),)  # d/da |a| = sign(a), taken as 0 at 0
+        return (grad * sign(self.a),)  # d/da |a| = sign(a), taken as 0 at 0
 
 
 class Clip(Op):
@@ -210,7 +211,7 @@ class Clip(Op):
         return np.clip(a, lo, hi)
 
     def backward(self, grad):
-        return (np.where(self.inside, grad, 0),)  # 1 inside [lo, hi] (ends included), 0 outside, even for inf
+        return (where(self.inside, grad, 0),)  # 1 inside [lo, hi] (ends included), 0 outside, even for inf
 
 
 # -------------------------------------------------------------- reductions --
@@ -218,8 +219,8 @@ class Clip(Op):
 def expand_reduced(grad, axis, keepdims, shape):
     """Undo a reduction's shape: put the reduced axes back and broadcast to `shape`."""
     if not keepdims and axis is not None:
-        grad = np.expand_dims(grad, axis)
-    return np.broadcast_to(grad, shape)
+        grad = expand_dims(grad, axis)
+    return broadcast_to(grad, shape)
 
 
 class Sum(Op):

@@ -8,6 +8,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from minigrad import array_or_tensor
+from minigrad.array_or_tensor import scatter_add, split, unstack
 from minigrad.coercion import axis_from
 from minigrad.engine import Op, Tensor, as_operand
 
@@ -28,8 +30,8 @@ class Transpose(Op):
         return out
 
     def backward(self, grad):
-        undo = None if self.axes is None else np.argsort(self.axes)
-        return (grad.transpose(undo),)  # the inverse permutation
+        undo = () if self.axes is None else tuple(int(i) for i in np.argsort(self.axes))
+        return (grad.transpose(*undo),)  # the inverse permutation
 
 
 def index_arrays(index: Any) -> Any:
@@ -62,12 +64,34 @@ class GetItem(Op):
         return a[index]
 
     def backward(self, grad):
-        full = np.zeros(self.shape, dtype=grad.dtype)
-        if selects_repeatedly(self.index):
-            np.add.at(full, self.index, grad)  # an element picked k times gets k gradients
-        else:
-            full[self.index] = grad  # each picked element gets its gradient, the rest 0
+        if selects_repeatedly(self.index) or isinstance(grad, Tensor):
+            return (scatter_add(grad, self.index, self.shape),)  # an element picked k times gets k gradients
+        full = np.zeros(self.shape, dtype=grad.dtype)  # np.add.at is slow: a plain write when nothing repeats
+        full[self.index] = grad  # each picked element gets its gradient, the rest 0
         return (full,)
+
+
+class ScatterAdd(Op):
+    """Zeros of a shape with values added at an index (repeats add up): GetItem's backward, as an op."""
+
+    def forward(self, values, index, shape):
+        self.index = index
+        full = np.zeros(shape, dtype=values.dtype)
+        np.add.at(full, index, values)
+        return full
+
+    def backward(self, grad):
+        return (grad[self.index],)  # each value went to its place: read it back
+
+
+class BroadcastTo(Op):
+    """a repeated along new or size-1 axes (a reduction's backward, as an op)."""
+
+    def forward(self, a, shape):
+        return np.broadcast_to(a, shape).copy()
+
+    def backward(self, grad):
+        return (grad,)  # each copy passes its gradient back; the engine sums them (unbroadcast)
 
 
 class Concatenate(Op):
@@ -79,7 +103,7 @@ class Concatenate(Op):
         return np.concatenate(arrays, axis=axis)
 
     def backward(self, grad):
-        return tuple(np.split(grad, self.ends, axis=self.axis))  # each input its own slice
+        return tuple(split(grad, self.ends, axis=self.axis))  # each input its own slice
 
 
 class Stack(Op):
@@ -90,7 +114,7 @@ class Stack(Op):
         return np.stack(arrays, axis=axis)
 
     def backward(self, grad):
-        return tuple(np.moveaxis(grad, self.axis, 0))  # each input its own slice
+        return tuple(unstack(grad, self.axis))  # each input its own slice
 
 
 class Where(Op):
@@ -102,7 +126,8 @@ class Where(Op):
 
     def backward(self, grad):
         chosen = self.condition
-        return None, np.where(chosen, grad, 0), np.where(chosen, 0, grad)  # 1 where chosen, else 0
+        choose = array_or_tensor.where  # np.where, or this op again when grad is a Tensor
+        return None, choose(chosen, grad, 0), choose(chosen, 0, grad)  # 1 where chosen, else 0
 
 
 def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:

@@ -37,6 +37,7 @@ def make_figures(folder: Path = FIGURES) -> list[Path]:
         "mlp_loss": mlp_graph(),
         "cross_entropy_fused_and_expanded": cross_entropy_graphs(),
         "own_op": own_op_graph(),
+        "sigmoid_second_derivative": sigmoid_derivatives_graph(),
     }
     written = []
     for name, graph in pictures.items():
@@ -118,6 +119,27 @@ def own_op_graph() -> viz.GradientGraph:
     a = Softplus.apply(z)
     a.name = "a"
     return viz.draw_graph(a, title="a = softplus(w·x + b), with the Softplus op of this page")
+
+
+def sigmoid_derivatives_graph() -> viz.GradientGraph:
+    """σ′(z) and σ″(z) at z = 1, each drawn from the Tensor that mg.grad(…, create_graph=True)
+    returns: the graph the engine recorded while it ran Sigmoid's backward rule."""
+    figure = viz.GradientGraph(graph_attr={"fontname": "Helvetica", "labelloc": "t", "fontsize": "16",
+                                           "label": "σ′(z) and σ″(z) at z = 1, drawn from the gradients",
+                                           "size": "9.3,30"})  # inches: at most 670 pt (893 px) wide
+    z = Tensor(np.array(1.0), requires_grad=True, name="z")
+    s = z.sigmoid()
+    s.name = "s"
+    (first,) = mg.grad(s, z, create_graph=True)       # σ′(z), a Tensor with a graph of its own
+    first.name = "σ′"
+    (second,) = mg.grad(first, z, create_graph=True)  # σ″(z): backward through the graph of σ′
+    second.name = "σ″"
+    for root, title, prefix in ((first, "σ′ = mg.grad(s, z, create_graph=True)", "first_"),
+                                (second, "σ″ = mg.grad(σ′, z, create_graph=True)", "second_")):
+        part = viz.draw_graph(root, title=title, id_prefix=prefix)
+        part.name = f"cluster_{prefix}"  # a subgraph cluster_* is drawn in its own box
+        figure.subgraph(part)
+    return figure
 
 
 # --------------------------------------------------------------------- plots --

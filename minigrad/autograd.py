@@ -56,9 +56,16 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     wanted = {x: i for i, x in enumerate(inputs)}
     found: list[Any] = [None] * len(inputs)
     with enable_grad() if create_graph else no_grad():  # record the rules' ops only when asked to
-        for tensor, gradient in backward_pass(outputs, seeds, create_graph=create_graph):
-            if tensor in wanted:
-                found[wanted[tensor]] = gradient
+        try:
+            for tensor, gradient in backward_pass(outputs, seeds, create_graph=create_graph):
+                if tensor in wanted:
+                    found[wanted[tensor]] = gradient
+        except TypeError as error:  # e.g. np.exp in a custom op's backward, on a saved input now a Tensor
+            if not create_graph:
+                raise
+            raise TypeError(f"grad: the backward of {_failing_op(error)} cannot run on Tensors, as create_graph=True "
+                            f"needs ({error}); on saved inputs, use arithmetic and minigrad.array_or_tensor's "
+                            "functions instead of NumPy's") from error
     results: list[Tensor | None] = []
     for i, (x, gradient) in enumerate(zip(inputs, found)):
         if gradient is None:
@@ -113,6 +120,17 @@ def hessian(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
 
 
 # ------------------------------------------------------------------ checks --
+
+def _failing_op(error: BaseException) -> str:
+    """The name of the op whose backward raised `error`, read off its traceback."""
+    name, frame = "an op", error.__traceback__
+    while frame is not None:
+        owner = frame.tb_frame.f_locals.get("self")
+        if frame.tb_frame.f_code.co_name == "backward" and owner is not None:
+            name = type(owner).__name__
+        frame = frame.tb_next
+    return name
+
 
 def _tensors(what: str, values: Tensor | Sequence[Tensor]) -> list[Tensor]:
     found = [values] if isinstance(values, Tensor) else list(values) if isinstance(values, (list, tuple)) else None

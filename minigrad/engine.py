@@ -43,8 +43,11 @@ class Op:
             raise TypeError(f"{cls.__name__.lower()}: input {i} is a {type_name(value)}, expected a Tensor; "
                             "wrap it: Tensor(X)") from None
         op = cls()
-        try:
-            data = op.forward(*[t.data for t in inputs], **params)
+        arrays = [t.data for t in inputs]
+        if len(arrays) == 2 and arrays[0] is arrays[1] or len(arrays) > 2 and len(set(map(id, arrays))) < len(arrays):
+            arrays = op.forwarded = [a.view() for a in arrays]  # one array under two inputs: Op.on_tensors
+        try:                                                     # must tell which input an op saved
+            data = op.forward(*arrays, **params)
         except ShapeError:
             raise
         except (ValueError, IndexError) as error:
@@ -68,7 +71,8 @@ class Op:
         """This op with its saved inputs and output (`self.out`) as the Tensors
         themselves, not their arrays: its backward rule, run on a Tensor grad,
         is then recorded, and a gradient can be differentiated again."""
-        tensor_of = {id(t.data): t for t in self.inputs}
+        arrays = getattr(self, "forwarded", None) or [t.data for t in self.inputs]  # what forward was given
+        tensor_of = {id(a): t for a, t in zip(arrays, self.inputs)}
         twin = copy.copy(self)
         for name, value in vars(self).items():
             if name == "out":

@@ -206,3 +206,29 @@ def test_memory_stays_flat_over_many_hvp_steps():
     end, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert end - middle < 50_000, end - middle
+
+
+def test_two_inputs_on_one_array_keep_their_own_second_derivatives():
+    shared = np.array(2.0)
+    x, y = Tensor(shared, requires_grad=True), Tensor(shared, requires_grad=True)
+    (dx,) = mg.grad(x * y, x, create_graph=True)
+    (dy,) = mg.grad(x * y, y, create_graph=True)
+    assert mg.grad(dx, y)[0].item() == 1.0 and mg.grad(dy, x)[0].item() == 1.0
+    (d,) = mg.grad(x.detach() * x, x, create_graph=True)   # the detached copy is a constant factor
+    assert d.item() == 2.0 and not d.requires_grad
+
+
+class ExpWithNumPy(mg.engine.Op):
+    def forward(self, a):
+        self.a = a
+        return np.exp(a)
+
+    def backward(self, grad):
+        return (grad * np.exp(self.a),)  # fine on arrays; np.exp cannot take a Tensor
+
+
+def test_a_rule_that_calls_numpy_on_a_saved_input_says_so_under_create_graph():
+    x = Tensor(np.array(0.5), requires_grad=True)
+    assert mg.grad(ExpWithNumPy.apply(x), x)[0].item() == pytest.approx(np.exp(0.5))
+    with pytest.raises(TypeError, match="grad: the backward of ExpWithNumPy cannot run on Tensors.*array_or_tensor"):
+        mg.grad(ExpWithNumPy.apply(x), x, create_graph=True)

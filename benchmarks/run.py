@@ -19,6 +19,14 @@ faults it back in page by page (measured: about 800 page faults per W2 step,
 for NumPy and minigrad alike, and about 40 without alternating). So that the
 ratios measure the engines and not that churn, the benchmark asks glibc to
 keep freed memory (mallopt), for every implementation alike.
+
+H1 times a second-order workload on W1's network: the Hessian-vector product
+H·v of the mean cross-entropy with respect to all parameters, with one vector
+v per parameter. minigrad and PyTorch both take two backward passes, the first
+recorded (`grad(loss, params, create_graph=True)`, then `grad(Σ g·v, params)`);
+NumPy computes it by hand (the R-operator: the forward and backward passes
+differentiated along v). All three must agree before anything is timed, and
+H1 is reported as the ratio minigrad / PyTorch when PyTorch is installed.
 """
 
 from __future__ import annotations
@@ -159,13 +167,18 @@ def numpy_step(w: Workload, weights) -> tuple[Callable[[], None], Callable[[], l
     return step, lambda: params
 
 
-def torch_step(w: Workload, weights):
-    """The same step in PyTorch (CPU, one thread), or None when PyTorch is not installed."""
+def import_torch():
+    """PyTorch pinned to one thread, or None when it is not installed."""
     try:
         import torch
     except ImportError:
         return None
     torch.set_num_threads(1)
+    return torch
+
+
+def torch_model(torch, weights):
+    """Linear, ReLU, ..., Linear in PyTorch with the given weights."""
     layers = []
     for i, (W, b) in enumerate(weights):
         linear = torch.nn.Linear(W.shape[1], W.shape[0])
@@ -173,7 +186,15 @@ def torch_step(w: Workload, weights):
             linear.weight.copy_(torch.from_numpy(W))
             linear.bias.copy_(torch.from_numpy(b))
         layers += [linear] + ([torch.nn.ReLU()] if i < len(weights) - 1 else [])
-    model = torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers)
+
+
+def torch_step(w: Workload, weights):
+    """The same step in PyTorch (CPU, one thread), or None when PyTorch is not installed."""
+    torch = import_torch()
+    if torch is None:
+        return None
+    model = torch_model(torch, weights)
     loss_fn = torch.nn.CrossEntropyLoss() if w.loss == "ce" else torch.nn.MSELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     x, y = (torch.from_numpy(a) for a in batch(w))
@@ -187,6 +208,105 @@ def torch_step(w: Workload, weights):
 
     return step, lambda: [(m.weight.detach().numpy(), m.bias.detach().numpy())
                           for m in model if isinstance(m, torch.nn.Linear)]
+
+
+# ------------------------------------------- H1: Hessian-vector products --
+# Each implementation is a function of no arguments that returns H·v as a list of float32
+# arrays, one per parameter, in the order W₁, b₁, W₂, b₂, ...
+
+HVP_WORKLOAD = Workload("H1", (64, 128, 10), 64, "ce", target="<= 1.0")  # W1's network, loss and batch
+
+
+def hvp_vectors(weights) -> list[np.ndarray]:
+    """v: one float32 array per parameter (each weight matrix, then its bias), of the parameter's shape."""
+    rng = np.random.default_rng(2)
+    return [rng.standard_normal(array.shape).astype(np.float32) for pair in weights for array in pair]
+
+
+def minigrad_hvp(w: Workload, weights, vectors) -> Callable[[], list]:
+    """H·v with minigrad: the gradient recorded as a graph, then the gradient of Σ g·v."""
+    model = minigrad_model(weights)
+    params = list(model.parameters())   # mg.grad takes a list or tuple, not a generator
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = batch(w)
+    x, v = Tensor(x), [Tensor(array) for array in vectors]
+
+    def hvp() -> list:
+        loss = loss_fn(model(x), y)
+        gradients = minigrad.grad(loss, params, create_graph=True)
+        dot = sum((g * u).sum() for g, u in zip(gradients, v))   # Σ g·v, a scalar whose gradient is H·v
+        return [h.data for h in minigrad.grad(dot, params)]
+
+    return hvp
+
+
+def numpy_hvp(w: Workload, weights, vectors) -> Callable[[], list]:
+    """H·v by hand (Pearlmutter's R-operator): R{f} is the derivative of f along v, taken of
+    every line of the forward and the backward pass of a Linear/ReLU MLP with mean cross-entropy;
+    R{the gradient} is H·v. The floor for any engine on NumPy."""
+    params = list(weights)                                 # (W, b) per layer
+    directions = list(zip(vectors[0::2], vectors[1::2]))  # (V, c) along each (W, b)
+    x, y = batch(w)
+    target = np.eye(w.sizes[-1], dtype=np.float32).take(y, axis=0)
+
+    def hvp() -> list:
+        hs, Rhs, masks = [x], [np.zeros_like(x)], []       # activations and their R{·}; x does not depend on v
+        for i, ((W, b), (V, c)) in enumerate(zip(params, directions)):
+            h, Rh = hs[-1] @ W.T + b, Rhs[-1] @ W.T + hs[-1] @ V.T + c
+            if i < len(params) - 1:
+                mask = h > 0                                 # ReLU: R{relu(h)} = mask · R{h}
+                h, Rh = h * mask, Rh * mask
+                masks.append(mask)
+            hs.append(h)
+            Rhs.append(Rh)
+        z, Rz = hs[-1], Rhs[-1]
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        p = e / e.sum(axis=1, keepdims=True)
+        grad = (p - target) / len(x)                         # dL/dz = (softmax − y) / N
+        Rgrad = p * (Rz - (p * Rz).sum(axis=1, keepdims=True)) / len(x)   # R{softmax} = p ⊙ (Rz − p·Rz)
+        result = []
+        for i in reversed(range(len(params))):
+            (W, _), (V, _) = params[i], directions[i]
+            result[:0] = [Rgrad.T @ hs[i] + grad.T @ Rhs[i], Rgrad.sum(axis=0)]   # R{dW}, R{db}
+            if i > 0:
+                grad, Rgrad = (grad @ W) * masks[i - 1], (Rgrad @ W + grad @ V) * masks[i - 1]
+        return result
+
+    return hvp
+
+
+def torch_hvp(w: Workload, weights, vectors) -> Callable[[], list] | None:
+    """H·v with PyTorch's torch.autograd.grad, as minigrad does it, or None without PyTorch."""
+    torch = import_torch()
+    if torch is None:
+        return None
+    model = torch_model(torch, weights)
+    params = [p for m in model if isinstance(m, torch.nn.Linear) for p in (m.weight, m.bias)]
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x, y = (torch.from_numpy(a) for a in batch(w))
+    v = [torch.from_numpy(array) for array in vectors]
+
+    def hvp() -> list:
+        loss = loss_fn(model(x), y)
+        gradients = torch.autograd.grad(loss, params, create_graph=True)
+        dot = sum((g * u).sum() for g, u in zip(gradients, v))
+        return [h.numpy() for h in torch.autograd.grad(dot, params)]
+
+    return hvp
+
+
+def check_same_hvp(w: Workload, implementations: dict[str, Callable[[], list]]) -> None:
+    """Every implementation's H·v must be float32 and equal NumPy's (to rounding); otherwise nothing is timed."""
+    reference = implementations["numpy"]()
+    scale = max(float(np.abs(h).max()) for h in reference)
+    for name, hvp in implementations.items():
+        result = hvp()
+        if len(result) != len(reference) or any(h.shape != r.shape for h, r in zip(result, reference)):
+            raise SystemExit(f"{w.name}: {name}'s HVP has other shapes than NumPy's; not timing it")
+        if any(h.dtype != np.float32 for h in result):
+            raise SystemExit(f"{w.name}: {name}'s HVP is not float32; not timing it")
+        if not all(np.allclose(h, r, rtol=1e-4, atol=1e-6 * scale) for h, r in zip(result, reference)):
+            raise SystemExit(f"{w.name}: {name}'s HVP differs from NumPy's; not timing it")
 
 
 # ------------------------------------------------------------------ measuring --
@@ -297,6 +417,28 @@ def main(argv: list[str] | None = None) -> dict:
     report["W1 expanded vs fused"] = ratio_to_numpy(times, "expanded") / ratio_to_numpy(times, "fused")
     print(f"W1 cross-entropy built from primitive ops (fused=False): {report['W1 expanded vs fused']:.2f}× "
           "the time of the fused node")
+
+    h1 = HVP_WORKLOAD
+    weights = initial_weights(h1)
+    vectors = hvp_vectors(weights)
+    hvps = {"numpy": numpy_hvp(h1, weights, vectors), "minigrad": minigrad_hvp(h1, weights, vectors)}
+    torch_hvp_fn = torch_hvp(h1, weights, vectors)
+    if torch_hvp_fn:
+        hvps["torch"] = torch_hvp_fn
+    check_same_hvp(h1, hvps)
+    times = time_interleaved({name: (hvp, None) for name, hvp in hvps.items()}, 1, rounds)
+    report["H1"] = {name: (statistics.median(t), ratio_to_numpy(times, name)) for name, t in times.items()}
+    shape = "-".join(map(str, h1.sizes)) + f", batch {h1.batch}"
+    line = (f"H1 Hessian-vector product, all parameters ({shape}): "
+            f"NumPy by hand {report['H1']['numpy'][0] * 1e6:.0f}µs, "
+            f"minigrad {report['H1']['minigrad'][0] * 1e6:.0f}µs ({report['H1']['minigrad'][1]:.2f}× NumPy)")
+    if torch_hvp_fn:
+        report["H1 minigrad/PyTorch"] = statistics.median(m / t for m, t in zip(times["minigrad"], times["torch"]))
+        line += (f", PyTorch {report['H1']['torch'][0] * 1e6:.0f}µs ({report['H1']['torch'][1]:.2f}× NumPy): "
+                 f"minigrad/PyTorch {report['H1 minigrad/PyTorch']:.2f}× (target {h1.target})")
+    else:
+        line += " (PyTorch not installed: no ratio)"
+    print(line)
     return report
 
 

@@ -1,12 +1,21 @@
 """The loss surface of logistic regression: convex under cross-entropy, not under MSE.
 
-Logistic regression a = σ(w·x + b) on a small 1-D data set. We compute the
-mean loss over a grid of (w, b), once for the squared error ½(a − y)² and once
-for the cross-entropy, and draw both. Then we check convexity numerically: along
-many random straight lines through the grid, a convex function has only
-non-negative second differences L(t − h) − 2 L(t) + L(t + h). Cross-entropy
-(the negative log-likelihood of a Bernoulli model) passes; MSE has plateaus
-where σ saturates, joined to the valley by clearly concave stretches.
+Logistic regression a = σ(w·x + b) on forty points of two moons (2-D inputs,
+so three parameters: w₁, w₂ and b). A twice-differentiable function is convex
+exactly when its Hessian, the matrix of second derivatives, is positive
+semidefinite everywhere: no eigenvalue below 0, so the surface curves up (or
+stays flat) in every direction. `mg.hessian` computes the exact Hessian of the
+mean loss at a parameter point (the gradient is recorded as a graph and
+differentiated once more, one row per parameter), so we can look.
+
+At thousands of parameter points, the Hessian of the cross-entropy never has a
+negative eigenvalue (it is Xᵀ diag(a(1 − a)) X / n, with the inputs extended
+by a 1 for the bias, and the script checks mg.hessian against that closed
+form). The squared error ½(a − y)² through the sigmoid has negative
+eigenvalues at most of them: its surface has flat plateaus where σ saturates,
+joined to the valley by concave stretches. The script prints the most negative
+eigenvalue found and where, and draws both losses and the smallest Hessian
+eigenvalue over the slice b = 0 of parameter space.
 
     python examples/loss_surface.py [--fast] [--out DIR]
 """
@@ -23,73 +32,94 @@ except ImportError:  # the plots extra is not installed
     sys.exit("loss_surface.py needs matplotlib: pip install 'minigrad[plots]'")
 matplotlib.use("Agg")  # draw into files, no window
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import CenteredNorm  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
-from minigrad import Tensor  # noqa: E402
+from minigrad import Tensor, data  # noqa: E402
 
-# Ten points on a line; the classes overlap a little, so the best (w, b) is finite.
-X = np.array([-3.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0, 3.0])
-Y = np.array([0.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 1.0, 1.0])
-BOX = 8.0  # the grid covers w and b in [-BOX, BOX]
-
-
-def mean_losses(w, b):
-    """Mean MSE and mean cross-entropy over the data set at every (w, b); w and b are arrays of one shape."""
-    z = Tensor(w[..., None] * X + b[..., None])  # one logit per (w, b) and data point, float64
-    targets = np.broadcast_to(Y, z.shape)
-    with mg.no_grad():  # values only, no graph
-        mse = (0.5 * (z.sigmoid() - Tensor(targets)) ** 2).mean(axis=-1)
-        ce = F.binary_cross_entropy_with_logits(z, targets, reduction="none").mean(axis=-1)  # exact for any z
-    return mse.data, ce.data
+# Forty points of two moons, in float64 so that rounding stays near 1e-16; the
+# moons overlap a little, so the best (w, b) under cross-entropy is finite.
+X, Y = (array.astype(np.float64) for array in data.make_moons(40, noise=0.2, seed=0))
+BOX = 8.0            # parameter points are sampled with w₁, w₂ and b in [-BOX, BOX]
+TOLERANCE = 1e-10    # float64 rounding is far smaller; a real dent is far larger
 
 
-def min_second_differences(lines, points, rng):
-    """The smallest second difference (L(t − h) − 2 L(t) + L(t + h)) / h² along `lines` random lines
-    through the box, for MSE and for cross-entropy."""
-    start = rng.uniform(-BOX, BOX, (lines, 1, 2))                      # a point in the box ...
-    angle = rng.uniform(0, np.pi, (lines, 1))
-    direction = np.stack([np.cos(angle), np.sin(angle)], axis=-1)       # ... and a unit direction
-    t = np.linspace(-2 * BOX, 2 * BOX, points)[None, :, None]
-    w_b = start + t * direction                                         # (lines, points, 2)
-    h = t[0, 1, 0] - t[0, 0, 0]
-    inside = np.all(np.abs(w_b) <= BOX, axis=-1)
-    inside = inside[:, :-2] & inside[:, 1:-1] & inside[:, 2:]             # keep the stretches inside the box
-    minima = []
-    for losses in mean_losses(w_b[..., 0], w_b[..., 1]):
-        second = (losses[:, :-2] - 2 * losses[:, 1:-1] + losses[:, 2:]) / h ** 2
-        minima.append(second[inside].min())
-    return minima
+def mse_loss(theta):
+    """½ mean (a − y)² of a = σ(w·x + b), with theta = (w₁, w₂, b)."""
+    a = (Tensor(X) @ theta[:2] + theta[2]).sigmoid()
+    return 0.5 * F.mse_loss(a, Y)
+
+
+def ce_loss(theta):
+    """Mean cross-entropy of a = σ(w·x + b), computed from the logits (exact for any w, b)."""
+    return F.binary_cross_entropy_with_logits(Tensor(X) @ theta[:2] + theta[2], Y)
+
+
+def ce_hessian_closed_form(theta):
+    """Xᵀ diag(a(1 − a)) X / n with the inputs extended by a 1: the textbook Hessian of cross-entropy."""
+    inputs = np.column_stack([X, np.ones(len(X))])
+    a = 1 / (1 + np.exp(-(inputs @ theta)))
+    return inputs.T @ (inputs * (a * (1 - a))[:, None]) / len(X)
+
+
+def smallest_eigenvalue(loss, theta):
+    """The smallest eigenvalue of the exact Hessian of `loss` at theta (a symmetric 3 × 3 matrix)."""
+    return np.linalg.eigvalsh(mg.hessian(loss, Tensor(theta)).data)[0]
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="a coarser grid and fewer lines")
+    parser.add_argument("--fast", action="store_true", help="a coarser slice and fewer random points")
     parser.add_argument("--out", default="example-output", help="folder for the figure")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    grid_size, lines, points = (41, 100, 201) if args.fast else (201, 1000, 801)
+    grid_size, random_points = (21, 100) if args.fast else (51, 1000)
 
+    # The points: a grid over the slice b = 0 (for the picture) and random points in the box.
     axis = np.linspace(-BOX, BOX, grid_size)
-    w, b = np.meshgrid(axis, axis)
-    mse, ce = mean_losses(w, b)
+    w1, w2 = np.meshgrid(axis, axis)
+    grid = np.column_stack([w1.ravel(), w2.ravel(), np.zeros(w1.size)])
     rng = np.random.default_rng(0)
-    min_mse, min_ce = min_second_differences(lines, points, rng)
-    tolerance = 1e-9  # float64 rounding is far smaller; a real dent is far larger
-    print(f"smallest second difference along {lines} random lines (negative = not convex):")
-    print(f"  MSE + sigmoid: {min_mse:+.6f}  -> {'convex' if min_mse >= -tolerance else 'NOT convex'}")
-    print(f"  cross-entropy: {min_ce:+.6f}  -> {'convex' if min_ce >= -tolerance else 'NOT convex'}")
-    best = np.unravel_index(ce.argmin(), ce.shape)
-    print(f"cross-entropy grid minimum {ce[best]:.4f} at w = {w[best]:.2f}, b = {b[best]:.2f}")
+    points = np.concatenate([grid, rng.uniform(-BOX, BOX, (random_points, 3))])
 
-    figure, panels = plt.subplots(1, 2, figsize=(11, 4.5))
-    for panel, surface, title in zip(panels, (mse, ce), ("MSE + sigmoid (not convex)", "cross-entropy (convex)")):
-        filled = panel.contourf(w, b, surface, levels=30, cmap="viridis")
-        panel.contour(w, b, surface, levels=15, colors="white", linewidths=0.4)
-        figure.colorbar(filled, ax=panel, label="mean loss")
-        panel.set(xlabel="w", ylabel="b", title=title)
-    figure.suptitle("Loss of logistic regression a = σ(w·x + b) over (w, b)")
+    smallest = {name: np.array([smallest_eigenvalue(loss, theta) for theta in points])
+                for name, loss in (("MSE", mse_loss), ("CE", ce_loss))}
+    closed_form_gap = max(np.abs(mg.hessian(ce_loss, Tensor(theta)).data - ce_hessian_closed_form(theta)).max()
+                          for theta in points[::10])
+    with mg.no_grad():
+        surfaces = {name: np.array([loss(Tensor(theta)).item() for theta in grid]).reshape(w1.shape)
+                    for name, loss in (("MSE", mse_loss), ("CE", ce_loss))}
+
+    worst = int(smallest["MSE"].argmin())
+    mse_min, mse_point = smallest["MSE"][worst], points[worst]
+    ce_min = smallest["CE"].min()
+    mse_negative = float((smallest["MSE"] < -TOLERANCE).mean())
+    print(f"smallest eigenvalue of the exact Hessian (mg.hessian) at {len(points)} points "
+          f"(negative = not convex there):")
+    print(f"  MSE + sigmoid: {mse_min:+.4f} at (w1, w2, b) = ({mse_point[0]:.2f}, {mse_point[1]:.2f}, "
+          f"{mse_point[2]:.2f}); below 0 at {mse_negative:.0%} of the points -> NOT convex")
+    print(f"  cross-entropy: {ce_min:+.2e} at its lowest, never below -{TOLERANCE:g} -> "
+          f"{'convex' if ce_min >= -TOLERANCE else 'NOT convex'}")
+    print(f"cross-entropy Hessian against X^T diag(a(1 - a)) X / n: largest difference {closed_form_gap:.1e}")
+
+    figure, panels = plt.subplots(2, 2, figsize=(11, 9))
+    norm = CenteredNorm(0, halfrange=max(np.abs(values[:len(grid)]).max() for values in smallest.values()))
+    for column, (name, title) in enumerate((("MSE", "MSE + sigmoid"), ("CE", "cross-entropy"))):
+        top, bottom = panels[0, column], panels[1, column]
+        filled = top.contourf(w1, w2, surfaces[name], levels=30, cmap="viridis")
+        top.contour(w1, w2, surfaces[name], levels=15, colors="white", linewidths=0.4)
+        figure.colorbar(filled, ax=top, label="mean loss")
+        top.set(xlabel="w₁", ylabel="w₂", title=f"{title}: loss (b = 0)")
+        eigenvalues = smallest[name][:len(grid)].reshape(w1.shape)
+        shaded = bottom.pcolormesh(w1, w2, eigenvalues, cmap="RdBu", norm=norm, shading="auto")
+        if (eigenvalues < 0).any():
+            bottom.contour(w1, w2, eigenvalues, levels=[0], colors="black", linewidths=1)
+        figure.colorbar(shaded, ax=bottom, label="smallest eigenvalue of the Hessian")
+        bottom.set(xlabel="w₁", ylabel="w₂", title=f"{title}: smallest Hessian eigenvalue (b = 0)")
+    figure.suptitle("Logistic regression a = σ(w·x + b) on two moons: the loss, and the smallest eigenvalue\n"
+                    "of its exact Hessian (red: the surface curves down in some direction; black line: 0)")
     figure.tight_layout()
     path = out / "loss_surface.png"
     figure.savefig(path, dpi=100)
@@ -97,10 +127,14 @@ def main(argv=None):
     print(f"figure: {path}")
 
     return {
-        "mse_min_second_difference": float(min_mse),
-        "ce_min_second_difference": float(min_ce),
-        "mse_convex": bool(min_mse >= -tolerance),
-        "ce_convex": bool(min_ce >= -tolerance),
+        "points": len(points),
+        "mse_min_eigenvalue": float(mse_min),
+        "mse_min_point": mse_point.tolist(),
+        "mse_negative_fraction": mse_negative,
+        "ce_min_eigenvalue": float(ce_min),
+        "ce_closed_form_gap": float(closed_form_gap),
+        "mse_convex": bool(mse_min >= -TOLERANCE),
+        "ce_convex": bool(ce_min >= -TOLERANCE),
         "figures": [str(path)],
     }
 

@@ -16,7 +16,7 @@ are built on that.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -133,7 +133,7 @@ def _failing_op(error: BaseException) -> str:
 
 
 def _tensors(what: str, values: Tensor | Sequence[Tensor]) -> list[Tensor]:
-    found = [values] if isinstance(values, Tensor) else list(values) if isinstance(values, (list, tuple)) else None
+    found = [values] if isinstance(values, Tensor) else list(values) if isinstance(values, Iterable) else None
     if not found or not all(isinstance(t, Tensor) for t in found):
         raise TypeError(f"grad: {what} must be a Tensor or a sequence of Tensors, got {type(values).__name__}")
     return found

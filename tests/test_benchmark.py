@@ -1,5 +1,6 @@
 """benchmarks/run.py keeps running (in --quick mode) and refuses to time an
-implementation whose step lands on other weights. Nothing here is timed."""
+implementation whose step lands on other weights, or whose Hessian-vector
+product differs. Nothing here is timed."""
 
 import importlib.util
 import subprocess
@@ -24,7 +25,8 @@ def script():
 def test_quick_run_reports_every_workload_memory_overhead_and_fused_ratio():
     result = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    for line in ("W1 ", "W2 ", "W3 ", "W4 ", "W2 peak memory", "W3 per-node overhead", "fused=False"):
+    for line in ("W1 ", "W2 ", "W3 ", "W4 ", "W2 peak memory", "W3 per-node overhead", "fused=False",
+                 "H1 Hessian-vector product"):
         assert line in result.stdout
 
 
@@ -77,3 +79,67 @@ def test_an_implementation_that_upcasts_to_float64_is_refused(script):
     with pytest.raises(SystemExit, match="does not keep its weights float32"):
         script.check_same_weights(workload, {"numpy": script.numpy_step(workload, weights),
                                                 "upcast": (lambda: 0.0, lambda: params)})
+
+
+# ------------------------------------------------ H1: Hessian-vector products --
+
+def numpy_gradient(script, workload, weights):
+    """dL/dparameters by hand, read off one SGD step of the hand-written NumPy step: (before − after) / lr."""
+    step, weights_of = script.numpy_step(workload, weights)
+    step()
+    return [(before - after) / script.LR
+            for pair, moved in zip(weights, weights_of()) for before, after in zip(pair, moved)]
+
+
+def test_the_hand_written_hvp_is_the_derivative_of_the_hand_written_gradient(script):
+    """The reference itself, checked without any engine: H·v ≈ (g(θ + εv) − g(θ − εv)) / 2ε, in float64."""
+    workload = script.HVP_WORKLOAD
+    weights = [(W.astype(np.float64), b.astype(np.float64)) for W, b in script.initial_weights(workload)]
+    vectors = [v.astype(np.float64) for v in script.hvp_vectors(weights)]
+    eps = 1e-6  # small, so that no ReLU crosses its kink between θ − εv and θ + εv
+
+    def moved(sign):
+        shifted = [array + sign * eps * v for array, v in zip((a for pair in weights for a in pair), vectors)]
+        return list(zip(shifted[0::2], shifted[1::2]))
+
+    numeric = [(plus - minus) / (2 * eps) for plus, minus in zip(numpy_gradient(script, workload, moved(+1)),
+                                                                numpy_gradient(script, workload, moved(-1)))]
+    analytic = script.numpy_hvp(workload, weights, vectors)()
+    for h, n in zip(analytic, numeric):
+        np.testing.assert_allclose(h, n, rtol=1e-5, atol=1e-7)
+
+
+def test_minigrad_hvp_matches_the_hand_written_one(script):
+    workload = script.HVP_WORKLOAD
+    weights = script.initial_weights(workload)
+    vectors = script.hvp_vectors(weights)
+    script.check_same_hvp(workload, {"numpy": script.numpy_hvp(workload, weights, vectors),
+                                     "minigrad": script.minigrad_hvp(workload, weights, vectors)})
+
+
+def test_a_wrong_hvp_is_refused(script):
+    workload = script.HVP_WORKLOAD
+    weights = script.initial_weights(workload)
+    vectors = script.hvp_vectors(weights)
+    right = script.minigrad_hvp(workload, weights, vectors)
+    first_order_only = script.minigrad_hvp(workload, weights, [np.zeros_like(v) for v in vectors])  # H·0 = 0
+
+    def off_by_one_element():
+        result = right()
+        result[2][0, 0] += 0.01 * np.abs(result[2]).max()
+        return result
+
+    for wrong in (off_by_one_element, first_order_only):
+        with pytest.raises(SystemExit, match="H1: wrong's HVP differs from NumPy's"):
+            script.check_same_hvp(workload, {"numpy": script.numpy_hvp(workload, weights, vectors), "wrong": wrong})
+
+
+def test_an_hvp_in_float64_or_of_other_shapes_is_refused(script):
+    workload = script.HVP_WORKLOAD
+    weights = script.initial_weights(workload)
+    vectors = script.hvp_vectors(weights)
+    right = script.numpy_hvp(workload, weights, vectors)
+    for wrong, message in ((lambda: [h.astype(np.float64) for h in right()], "is not float32"),
+                           (lambda: right()[:-1], "has other shapes")):
+        with pytest.raises(SystemExit, match=f"H1: wrong's HVP {message}"):
+            script.check_same_hvp(workload, {"numpy": right, "wrong": wrong})

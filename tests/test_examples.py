@@ -20,7 +20,7 @@ import minigrad as mg
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-WITH_FIGURES = ["learning_slowdown", "loss_surface", "gradient_vs_output", "softmax_ce_example",
+WITH_FIGURES = ["learning_slowdown", "loss_surface", "newton", "gradient_vs_output", "softmax_ce_example",
                 "class_imbalance", "mse_vs_ce_classifier", "train_digits", "information_theory",
                 "softmax_stability", "loss_zoo"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -59,16 +59,40 @@ def test_saturated_neuron_under_mse_is_still_above_0_2_after_300_epochs(run):
 
 # ------------------------------------------------------------ loss_surface --
 
-def test_cross_entropy_surface_has_no_negative_second_difference_along_any_sampled_line(run):
+def test_cross_entropy_hessian_has_no_negative_eigenvalue_at_any_sampled_point(run):
     result = run("loss_surface")
-    assert result["ce_min_second_difference"] >= -1e-9
+    assert result["points"] >= 1000
+    assert result["ce_min_eigenvalue"] >= -1e-10
     assert result["ce_convex"]
 
 
-def test_mse_surface_has_clearly_negative_second_differences(run):
+def test_mse_hessian_has_a_clearly_negative_eigenvalue_somewhere(run):
     result = run("loss_surface")
-    assert result["mse_min_second_difference"] < -0.05
+    assert result["mse_min_eigenvalue"] < -0.01
     assert not result["mse_convex"]
+    assert result["mse_negative_fraction"] > 0.5
+
+
+def test_the_cross_entropy_hessian_of_mg_hessian_is_the_closed_form(run):
+    assert run("loss_surface")["ce_closed_form_gap"] < 1e-12
+
+
+# ------------------------------------------------------------------ newton --
+
+def test_newton_converges_in_a_handful_of_iterations_and_gradient_descent_in_a_hundred_times_more(run):
+    result = run("newton")
+    assert result["newton_iterations"] <= 10
+    assert result["gd_iterations"] is not None and result["gd_iterations"] >= 100 * result["newton_iterations"]
+
+
+def test_newton_converges_quadratically_and_both_reach_the_same_minimum(run):
+    result = run("newton")
+    n0, n1, n2 = result["newton_gradient_norms"][-3:]   # the last three gradient norms
+    assert n2 < 1e-8
+    assert n1 <= 100 * n0 ** 2 and n2 <= 100 * n1 ** 2    # quadratic: each step about squares the norm ...
+    assert n2 / n1 < (n1 / n0) / 10                       # ... so the rate itself shrinks (not linear)
+    assert result["parameter_gap"] < 1e-5
+    assert result["gd_final_loss"] == pytest.approx(result["final_loss"], abs=1e-12)
 
 
 # ------------------------------------------------------ gradient_vs_output --
@@ -271,10 +295,16 @@ def test_the_docs_quote_the_largest_mse_gradient_of_the_run(run):
     assert_quoted("gradient_vs_output", "4/27")
 
 
-def test_the_docs_quote_the_smallest_second_differences_of_the_run(run):
+def test_the_docs_quote_the_smallest_eigenvalue_of_the_run_and_where(run):
     result = run("loss_surface")
-    assert_quoted("loss_surface", minus(f"{result['mse_min_second_difference']:.3f}"),
-                  f"{result['ce_min_second_difference']:+.4f}")
+    point = ", ".join(minus(f"{value:.2f}") for value in result["mse_min_point"])
+    assert_quoted("loss_surface", f"{result['points']:,} points", minus(f"{result['mse_min_eigenvalue']:.4f}"),
+                  f"({point})", f"{result['mse_negative_fraction']:.0%}", f"{result['ce_min_eigenvalue']:.6f}")
+
+
+def test_the_docs_quote_the_iterations_of_the_newton_run(run):
+    result = run("newton")
+    assert_quoted("newton", f"{result['newton_iterations']} iterations", f"{result['gd_iterations']:,}")
 
 
 def test_the_docs_quote_the_bits_of_the_run(run):

@@ -92,3 +92,11 @@ def test_readme_loss_example_runs_and_shows_one_fused_node():
     with contextlib.redirect_stdout(printed):
         exec(compile(code, "README loss example", "exec"), {})
     assert printed.getvalue().splitlines()[-1] == "FusedCrossEntropy Div"
+
+
+def test_readme_second_derivative_example_prints_what_the_readme_says(capsys):
+    section = readme_section("Derivatives of derivatives")
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    exec(compile(code, "README second-derivative example", "exec"), {})
+    printed = capsys.readouterr().out.strip()
+    assert f"prints `{printed}`" in section

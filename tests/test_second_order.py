@@ -64,6 +64,11 @@ def test_first_order_grad_equals_what_backward_leaves_in_grad():
         assert g.shape == p.shape and g.dtype == p.dtype
 
 
+def test_inputs_may_be_any_iterable_of_tensors_such_as_model_parameters():
+    model, loss = small_network()
+    assert len(mg.grad(loss, model.parameters())) == len(list(model.parameters()))
+
+
 def test_grad_without_create_graph_returns_plain_tensors_and_leaves_every_grad_alone():
     model, loss = small_network()
     first = next(iter(model.parameters()))

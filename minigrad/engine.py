@@ -44,9 +44,9 @@ class Op:
                             "wrap it: Tensor(X)") from None
         op = cls()
         arrays = [t.data for t in inputs]
-        if len(arrays) == 2 and arrays[0] is arrays[1] or len(arrays) > 2 and len(set(map(id, arrays))) < len(arrays):
-            arrays = op.forwarded = [a.view() for a in arrays]  # one array under two inputs: Op.on_tensors
-        try:                                                     # must tell which input an op saved
+        if len(arrays) > 1 and shares_an_array(arrays):  # then Op.on_tensors could not tell which input
+            arrays = op.forwarded = [a.view() for a in arrays]  # an op saved: one view each
+        try:
             data = op.forward(*arrays, **params)
         except ShapeError:
             raise
@@ -80,6 +80,16 @@ class Op:
             elif id(value) in tensor_of:
                 setattr(twin, name, tensor_of[id(value)])
         return twin
+
+
+def shares_an_array(arrays: list[np.ndarray]) -> bool:
+    """Whether two of the arrays are one object (as for x.detach() * x). Spelled
+    out for two and three inputs, the usual counts: 0.1 µs, where a set takes 0.4."""
+    if len(arrays) == 2:
+        return arrays[0] is arrays[1]
+    if len(arrays) == 3:
+        return arrays[0] is arrays[1] or arrays[1] is arrays[2] or arrays[0] is arrays[2]
+    return len(set(map(id, arrays))) < len(arrays)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -116,7 +126,8 @@ def topological_order(*roots: Tensor) -> list[Tensor]:
     """
     order: list[Tensor] = []
     visited: set[Tensor] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)] if len(roots) > 1 else \
+        [(roots[0], False)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:

@@ -12,7 +12,8 @@ from minigrad import functional, information, nn, optim
 from minigrad.autograd import grad, hessian, hvp
 from minigrad.checkpoint import load, save
 from minigrad.creation import generator, manual_seed, ones, randn, tensor, zeros
-from minigrad.engine import Tensor, topological_order, unbroadcast
+from minigrad.backward import topological_order, unbroadcast
+from minigrad.engine import Tensor
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import no_grad
 from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from minigrad.array_or_tensor import astype
-from minigrad.engine import Tensor, backward_pass
+from minigrad.backward import backward_pass
+from minigrad.engine import Tensor
 from minigrad.grad_mode import enable_grad, no_grad
 
 __all__ = ["grad", "hessian", "hvp"]

@@ -23,7 +23,8 @@ from typing import Iterable, Mapping, Union
 
 import numpy as np
 
-from minigrad.engine import Tensor, backward_pass, unbroadcast
+from minigrad.backward import backward_pass, unbroadcast
+from minigrad.engine import Tensor
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import Tensor, explain, graph_picture, nn, viz
-from minigrad.engine import topological_order
+from minigrad.backward import topological_order
 
 from browser import needs_browser, open_page
 

@@ -21,7 +21,7 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.functional as F
-from minigrad import Tensor, explain, information, nn, training, viz
+from minigrad import Tensor, data, explain, graph_picture, information, nn, training, viz
 
 DOCS = Path(__file__).resolve().parent
 FIGURES = DOCS / "figures"
@@ -35,6 +35,7 @@ def make_figures(folder: Path = FIGURES) -> list[Path]:
         "fused_ce": explain.fused_graph(x=1.0, w=2.0, b=2.0, y=0.0),
         "expression": expression_graph(),
         "mlp_loss": mlp_graph(),
+        "sigmoid_mlp": sigmoid_mlp_graph(),
         "cross_entropy_fused_and_expanded": cross_entropy_graphs(),
         "own_op": own_op_graph(),
         "sigmoid_second_derivative": sigmoid_derivatives_graph(),
@@ -79,6 +80,33 @@ def mlp_graph() -> viz.GradientGraph:
     loss.name = "loss"
     # values left out: of a weight matrix they are only a mean, min and max, and the figure is narrower
     return viz.draw_graph(loss, title="cross-entropy of a 2-3-2 MLP on XOR", show_values=False)
+
+
+def sigmoid_mlp_graph() -> viz.GradientGraph:
+    """A 2-8-8-2 sigmoid MLP on 64 points of the two moons, measured ten times
+    too large: σ′ on the edges into the σ nodes, saturated in the first layer."""
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 8, bias=False), nn.Sigmoid(), nn.Linear(8, 8, bias=False), nn.Sigmoid(),
+                          nn.Linear(8, 2, bias=False))  # no biases: two boxes side by side, not three
+    for k, layer in enumerate(model[::2], start=1):
+        layer.weight.name = f"W{k}"
+    points, labels = data.make_moons(64)
+    h = x = Tensor(10 * points, name="x")            # not standardised: the coordinates reach 20
+    path = [x]
+    for layer, name in zip(model, ("z1", "h1", "z2", "h2", "logits")):
+        h = layer(h)
+        h.name = name
+        path.append(h)
+    loss = nn.CrossEntropyLoss()(h, labels)
+    loss.name = "L"
+    graph = viz.draw_graph(loss, title="cross-entropy of a 2-8-8-2 sigmoid MLP, inputs × 10", show_values=False,
+                           legend=True)
+    node = graph_picture.describe(loss, show_grads=False).node_id  # id(tensor) -> its box "t3"; its op is "op3"
+    boxes = [node[id(t)] for t in path + [loss]]     # x, z1, h1, z2, h2, logits, L
+    for name in boxes + ["op" + box[1:] for box in boxes[1:]]:  # and the ops that made all but x
+        graph.node(name, group="path")               # one Graphviz group: drawn in a straight line
+    graph.graph_attr["size"] = "9.3,30"              # inches: at most 670 pt (893 px) wide
+    return graph
 
 
 def cross_entropy_graphs() -> viz.GradientGraph:

@@ -44,7 +44,7 @@ def grid_with(start: dict[str, float]) -> dict[str, np.ndarray]:
 def compress(table: dict[str, np.ndarray], shape: tuple[int, ...]) -> tuple[dict[str, list[int]], str]:
     """Each array stored on the grid axes it varies along, identical ones once:
     ({key: [offset, axes...]}, base64 of float64s)."""
-    blocks: dict[bytes, int] = {}
+    blocks: dict[tuple[bytes, tuple[int, ...]], int] = {}  # (data, axes) -> offset
     chunks, index, offset = [], {}, 0
     for key, array in table.items():
         full = np.broadcast_to(np.asarray(array, dtype=np.float64), shape)

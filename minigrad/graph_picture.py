@@ -5,7 +5,10 @@ their labels, and every number on them, each taken from the engine.
 nodes and edges whose label lines mix text with `Number`s. A Number keeps its
 array and a key that says what it is ("v3": the value of tensor 3, "g3": its
 gradient, "d3.1": the local derivative of the op that made tensor 3 with
-respect to its input 1, "c3.1": the gradient that op passes to that input).
+respect to its input 1, "c3.1": the gradient that op passes to that input;
+"d3.1.min", "d3.1.median", "d3.1.max" and "d3.1.small", the fraction of its
+elements below 0.01 in size: the summary of a local derivative that holds
+one number per element, on an edge between arrays).
 `viz.draw_graph` formats the numbers into DOT labels; the HTML pages look the
 same keys up in tables of numbers (`numbers(root)`), so a page and a picture
 can never disagree.
@@ -25,14 +28,18 @@ import numpy as np
 
 from minigrad.backward import backward_pass, unbroadcast
 from minigrad.engine import Tensor
+from minigrad.notation import PRIMES, SYMBOLS, is_word, names, op_symbol, wrapped  # noqa: F401 (SYMBOLS: replay)
 
 
 @dataclass(frozen=True)
 class Number:
-    """One number (or array) on a picture, and the key that names it."""
+    """One number (or array) on a picture, the key that names it, and how it is
+    written: "value" in the picture's own format, "short" with two significant
+    digits (a summary's min, median and max), "percent" as a percentage."""
 
     key: str
     array: np.ndarray
+    form: str = "value"
 
 
 Line = tuple[Union[str, Number], ...]
@@ -74,30 +81,19 @@ class Picture:
     labels: dict[int, str]           # id(tensor) -> the name used for it
 
 
-# How each op reads in mathematics: its symbol on op nodes, and its expression
-# (with the precedence that decides parentheses) in the names of unnamed tensors.
-SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "Neg": "−", "Pow": "^", "MatMul": "@", "Exp": "exp",
-           "Log": "ln", "Sqrt": "√", "Abs": "| |", "Sigmoid": "σ", "Tanh": "tanh", "ReLU": "relu", "Sum": "Σ",
-           "Mean": "mean", "Max": "max", "Softmax": "softmax", "LogSoftmax": "log_softmax", "Clip": "clip",
-           "Affine": "x·Wᵀ + b", "Reshape": "reshape", "Transpose": "transpose", "GetItem": "[ ]",
-           "FusedMSE": "MSE", "FusedL1": "L1", "FusedHuber": "Huber", "FusedBCE": "BCE",
-           "FusedBCEWithLogits": "BCE on logits", "FusedCrossEntropy": "cross-entropy", "FusedNLL": "NLL",
-           "FusedKLDiv": "KL", "FusedMultiMargin": "hinge"}
-EXPRESSIONS = {"Add": ("{0} + {1}", 1), "Sub": ("{0} − {1}", 1), "Mul": ("{0}·{1}", 2), "Div": ("{0}/{1}", 2),
-               "MatMul": ("{0} @ {1}", 2), "Neg": ("−{0}", 3), "Pow": ("{0}^{1}", 4), "Exp": ("exp({0})", 9),
-               "Log": ("ln({0})", 9), "Sqrt": ("√({0})", 9), "Tanh": ("tanh({0})", 9), "ReLU": ("relu({0})", 9),
-               "Sum": ("Σ({0})", 9), "Abs": ("|{0}|", 9), "Sigmoid": ("σ({0})", 9), "Clip": ("clip({0})", 9),
-               "Softmax": ("softmax({0})", 9), "LogSoftmax": ("log_softmax({0})", 9), "Mean": ("mean({0})", 9),
-               "Max": ("max({0})", 9), "Transpose": ("{0}ᵀ", 9), "Reshape": ("reshape({0})", 9),
-               "Affine": ("{0}·{1}ᵀ + {2}", 1)}
-INFIX = {"Add", "Sub", "Mul", "Div", "Pow", "MatMul"}  # a folded constant joins their symbol: "− y", "0.5 ×"
-SUPERSCRIPTS = {2: "²", 3: "³"}
-ATOM = 10             # the precedence of a name or a number
-LONGEST_NAME = 20     # longer expressions lose their longest operands: "y·ln a + …"
+# The ops whose output element j depends on element j of each input alone: from
+# an input of the output's shape, the vector-Jacobian product with 1 is the
+# derivative element by element, summarised on the edge (σ′: 0.0003 … 0.25).
+ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "Exp", "Log", "Sqrt", "Abs", "Clip", "Neg", "Add", "Sub", "Mul", "Div",
+               "Pow"}
+# The fused losses whose gradient on the logits is the error itself, with no σ′ factor to cancel.
+PASSES = {"FusedCrossEntropy": "softmax(z) − y"}
+SMALL = 0.01  # a local derivative below this in size all but stops the gradient: "41% < 0.01"
 
 
 def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, show_grads: bool = True,
-             max_nodes: int = 300, highlight: Mapping[Tensor, str] | Iterable[Tensor] | None = None) -> Picture:
+             max_nodes: int = 300, highlight: Mapping[Tensor, str] | Iterable[Tensor] | None = None,
+             max_elements: int = 4) -> Picture:
     """The picture of the graph that made `root` (see viz.draw_graph for the options).
 
     >>> x = Tensor(2.0, requires_grad=True, name="x")
@@ -119,7 +115,7 @@ def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, sh
         raise ValueError(f"draw_graph: highlight names {len(missing)} tensor(s) that no op of this graph made "
                          "(a leaf, or a tensor outside the graph); expected results of ops on the way to the root")
     drawing = _Drawing(root, index, gradients(root) if show_grads else {}, labels, folded, compact, show_values,
-                       marked, uses, all(t.size == 1 for t in tensors) and show_grads)
+                       marked, uses, all(t.size == 1 for t in tensors) and show_grads, show_grads, max_elements)
     nodes, edges = [], []
     for i, t in enumerate(tensors):
         if id(t) not in folded:
@@ -145,6 +141,8 @@ class _Drawing:
     marked: dict[int, str]            # highlighted tensors -> the name of their local derivative
     uses: Counter                     # id(tensor) -> how many ops use it
     local_edges: bool                 # a graph of one-element tensors: local derivatives on the edges
+    summaries: bool                   # edges between arrays: summaries of elementwise local derivatives
+    max_elements: int                 # an array with at most this many elements is listed, not summarised
 
     def zero(self, t: Tensor) -> bool:
         return t in self.grads and not np.any(self.grads[t])
@@ -160,7 +158,7 @@ class _Drawing:
         op_name = type(t._op).__name__
         if not self.compact:
             return Node(f"op{i}", [(op_name,)], "op", self.zero(t), f"g{i}" if t in self.grads else None)
-        line = _op_symbol(t, op_name, self.folded, self.labels)
+        line = op_symbol(t, op_name, self.folded, self.labels)
         for c in t._op.inputs:  # a named constant shows its value: "− y  (y = 0)"
             if id(c) in self.folded and c.name:
                 line += (f"  ({c.name} = ", Number(f"v{self.index[id(c)]}", c.data), ")")
@@ -170,7 +168,10 @@ class _Drawing:
         """op -> t, and each drawn input -> op with its local derivative (or the chain rule, highlighted)."""
         zero_key = f"g{i}" if t in self.grads else None
         edges = [Edge(f"op{i}", f"t{i}", zero=self.zero(t), zero_key=zero_key)]
-        local = local_derivatives(t) if self.local_edges else {}
+        summarised = {k for k, parent in enumerate(t._op.inputs) if self.summaries and is_summarised(t, parent)}
+        local = local_derivatives(t) if self.local_edges or summarised else {}
+        if not self.local_edges:  # between arrays only the summarised edges are labelled: the others hold Jacobians
+            local = {k: d for k, d in local.items() if k in summarised}
         passed = contributions(t, self.grads[t]) if t in self.grads else {}
         for k, parent in enumerate(t._op.inputs):
             if id(parent) in self.folded:
@@ -180,7 +181,10 @@ class _Drawing:
             if k in passed:  # grey when this op passes nothing back to this input
                 edge.zero, edge.zero_key = not np.any(passed[k]), f"c{i}.{k}"
             edge.highlighted = id(t) in self.marked and parent.requires_grad
-            if k in local and edge.highlighted:  # one-element tensors: the chain rule in numbers
+            if k in summarised:  # arrays: min … max, median, and how much is below 0.01
+                edge.lines = _summary_lines(t, parent, i, k, local[k], self.marked.get(id(t)), self.labels,
+                                            self.compact, self.root, parent.size <= self.max_elements)
+            elif k in local and edge.highlighted:  # one-element tensors: the chain rule in numbers
                 edge.lines = _chain_rule_lines(t, parent, i, k, local[k], self.marked[id(t)], self.labels,
                                                self.labels[id(self.root)], self.grads[t], passed[k],
                                                self.uses[id(parent)] == 1)
@@ -235,6 +239,26 @@ def local_derivatives(t: Tensor) -> dict[int, np.ndarray]:
             if vjp is not None and parent.requires_grad}
 
 
+def is_summarised(t: Tensor, parent: Tensor) -> bool:
+    """Whether the edge from `parent` into the op that made `t` carries a summary
+    of its local derivative: an elementwise op from an input of its output's
+    shape, or a fused loss of PASSES from its logits, on more than one element."""
+    op_name = type(t._op).__name__
+    return parent.requires_grad and parent.size > 1 and (
+        (op_name in ELEMENTWISE and parent.shape == t.shape) or (op_name in PASSES and parent is t._op.inputs[0]))
+
+
+def summary(key: str, array: np.ndarray) -> dict[str, np.ndarray]:
+    """The min, median and max of a local derivative, and the fraction of its
+    elements below SMALL in size, keyed after it ("d3.1.min", …, "d3.1.small")."""
+    values = np.asarray(array, dtype=np.float64)
+    low, middle, high = values.min(), np.median(values), values.max()
+    if low < 0 < high and abs(middle) < 1e-6 * max(-low, high):
+        middle = 0.0  # only float rounding around 0, as of softmax(z) − y over two classes
+    return {f"{key}.min": low, f"{key}.median": np.float64(middle), f"{key}.max": high,
+            f"{key}.small": np.mean(np.abs(values) < SMALL)}
+
+
 def contributions(t: Tensor, grad: np.ndarray) -> dict[int, np.ndarray]:
     """What the op that made `t` passes back to each input that requires grad,
     given dL/dt = grad: one term of the chain rule's sum, by the op's backward."""
@@ -245,9 +269,10 @@ def contributions(t: Tensor, grad: np.ndarray) -> dict[int, np.ndarray]:
 
 def numbers(root: Tensor, max_nodes: int = 300) -> dict[str, np.ndarray]:
     """Every number a picture of `root` can show, by key ("v3", "g3", "d3.1",
-    "c3.1"; see the module docstring). Built on a graph whose tensors hold many
-    values at once (one per point of a grid), it gives each number at every
-    point: the same keys as `describe` of the same graph built on one point."""
+    "c3.1", "d3.1.min", …; see the module docstring). Built on a graph whose
+    tensors hold many values at once (one per point of a grid), it gives each
+    number at every point: the keys of `describe` of the same graph built on
+    one point (and summaries over the grid, which that picture has no use for)."""
     tensors, _ = nearest_tensors(root, max_nodes)
     grads = gradients(root)
     table: dict[str, np.ndarray] = {}
@@ -259,87 +284,12 @@ def numbers(root: Tensor, max_nodes: int = 300) -> dict[str, np.ndarray]:
             continue
         for k, d in local_derivatives(t).items():
             table[f"d{i}.{k}"] = d
+            if is_summarised(t, t._op.inputs[k]):
+                table.update(summary(f"d{i}.{k}", d))
         if t in grads:
             for k, c in contributions(t, grads[t]).items():
                 table[f"c{i}.{k}"] = c
     return table
-
-
-# ------------------------------------------------------------------ names --
-
-def names(tensors: list[Tensor], index: dict[int, int], folded: set[int]) -> dict[int, str]:
-    """A name for every tensor: its own, a folded constant's value, or, for an
-    unnamed result, its expression in the names of its inputs ("a − y")."""
-    found: dict[int, tuple[str, int]] = {}
-
-    def name_of(t: Tensor) -> tuple[str, int]:
-        if id(t) not in index:
-            return "…", ATOM
-        if id(t) in found:
-            return found[id(t)]
-        stack = [t]
-        while stack:  # inputs first, without recursion
-            top = stack[-1]
-            pending = [p for p in (top._op.inputs if top._op is not None and not top.name else ())
-                       if id(p) in index and id(p) not in found]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            found[id(top)] = _name(top, index, folded, found)
-        return found[id(t)]
-
-    return {id(t): name_of(t)[0] for t in tensors}
-
-
-def _name(t: Tensor, index: dict[int, int], folded: set[int], found: dict[int, tuple[str, int]]) -> tuple[str, int]:
-    if t.name:
-        return t.name, ATOM if _is_word(t.name) else 0  # "1 − y" is parenthesised
-    if t._op is None:
-        if id(t) in folded or (t.size == 1 and not t.requires_grad):
-            return _number_text(t.data), ATOM
-        return ("", ATOM) if not t.requires_grad else (f"t{index[id(t)]}", ATOM)  # data needs no name; a gradient does
-    op_name = type(t._op).__name__
-    generic = (SYMBOLS.get(op_name, op_name).lower() + "(" + ", ".join(f"{{{k}}}" for k in range(len(t._op.inputs)))
-               + ")", ATOM)
-    template, precedence = EXPRESSIONS.get(op_name, generic)
-    if template.count("{") != len(t._op.inputs):  # e.g. Affine without a bias
-        template, precedence = generic
-    operands = [found.get(id(p)) or ("…", ATOM) for p in t._op.inputs]
-    operands = [("…", ATOM) if not text else (text, p) for text, p in operands]  # unnamed data reads "…"
-    if op_name == "Pow" and id(t._op.inputs[1]) in folded and t._op.inputs[1].data.item() in SUPERSCRIPTS:
-        template, operands = "{0}" + SUPERSCRIPTS[t._op.inputs[1].data.item()], operands[:1]
-    enclosed = "({0})" in template or "|{0}|" in template  # σ(a − y) needs no more parentheses
-    texts = [text if enclosed or p > precedence or (p == precedence and k == 0 and precedence in (1, 2))
-             else f"({text})" for k, (text, p) in enumerate(operands)]
-    fill = lambda parts: template.format(*parts)
-    for longest in sorted(range(len(texts)), key=lambda k: -len(texts[k])):
-        if len(fill(texts)) <= LONGEST_NAME:
-            break
-        texts[longest] = "…"  # "y·ln a + …": the longest operand goes first
-    return fill(texts), precedence
-
-
-def _number_text(array: np.ndarray) -> str:
-    return f"{array.item() + 0:.4g}" if array.size == 1 else str(array.shape)
-
-
-def _op_symbol(t: Tensor, op_name: str, folded: set[int], labels: dict[int, str]) -> Line:
-    """The op in mathematics, with its folded constants: "− y", "0.5 ×", "^2", "σ"."""
-    symbol = SYMBOLS.get(op_name, op_name)
-    inputs = t._op.inputs
-    if op_name == "Clip":
-        lo, hi = getattr(t._op, "lo", None), getattr(t._op, "hi", None)
-        low, high = ("-∞" if lo is None else f"{float(lo):.2g}"), ("∞" if hi is None else f"{float(hi):.2g}")
-        return (f"clip [{low}, {high}]",)
-    if op_name not in INFIX:
-        return (symbol,)
-    if len(inputs) == 2 and id(inputs[1]) in folded:
-        return (f"{symbol} {wrapped(labels[id(inputs[1])])}",) if op_name != "Pow" else \
-            (f"^{labels[id(inputs[1])]}",)
-    if len(inputs) == 2 and id(inputs[0]) in folded:
-        return (f"{wrapped(labels[id(inputs[0])])} {symbol}",)
-    return (symbol,)
 
 
 # ----------------------------------------------------------------- labels --
@@ -363,26 +313,47 @@ def _tensor_lines(t: Tensor, i: int, root_label: str, labels: dict[int, str], gr
     return lines
 
 
-def wrapped(name: str) -> str:
-    """A name inside ∂L/∂(…): parenthesised when it holds an operator ("a − y", "w·x", "a²")."""
-    return f"({name})" if any(sign in name for sign in " ·/@^+−-²³ᵀ|") else name
-
-
-def _is_word(name: str | None) -> bool:
-    """A name that needs no parentheses: "x", "w_1", a parameter's dotted name "0.weight"."""
-    return bool(name) and name.replace("_", "").replace(".", "").isalnum()
+def _named_quotient(t: Tensor, parent: Tensor, labels: dict[int, str], root: Tensor) -> bool:
+    """Whether an edge names its local derivative ∂out/∂in by the tensors' names:
+    both short words, and out not the root (∂L/∂x on an edge would read as L's gradient)."""
+    out, into = labels.get(id(t)), labels.get(id(parent))
+    return is_word(out) and is_word(into) and len(out + into) <= 4 and t is not root
 
 
 def _edge_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.ndarray, labels: dict[int, str],
                 compact: bool, root: Tensor) -> list[Line]:
-    """The local derivative d(out)/d(parent), named when both names are short
-    words and out is not the root (∂L/∂x on an edge would read as L's gradient)."""
+    """The local derivative d(out)/d(parent), named when _named_quotient says so (always in the full style)."""
     out, into = labels.get(id(t)), labels.get(id(parent))
     number = Number(f"d{i}.{k}", derivative)
-    short = _is_word(out) and _is_word(into) and len(out + into) <= 4 and t is not root
-    if out and into and (not compact or short):
+    if out and into and (not compact or _named_quotient(t, parent, labels, root)):
         return [(f"{'local ' if not compact else ''}∂{wrapped(out)}/∂{wrapped(into)} = ", number)]
     return [("local " if not compact else "× ", number)]
+
+
+def _summary_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.ndarray, name: str | None,
+                   labels: dict[int, str], compact: bool, root: Tensor, listed: bool) -> list[Line]:
+    """A local derivative with one number per element, summarised in two lines,
+    "σ′: 0.00035 … 0.25" / "median 0.021, 41% < 0.01", or `listed` element by
+    element; one number if it is the same on every element; what a fused loss passes."""
+    key = f"d{i}.{k}"
+    every = Number(key, derivative)
+    low, middle, high, small = (Number(f"{key}.{part}", np.asarray(value), "percent" if part == "small" else "short")
+                                for part, value in zip(("min", "median", "max", "small"),
+                                                       summary(key, derivative).values()))
+    op = t._op
+    if type(op).__name__ in PASSES:  # the fused loss's own gradient rule: ∂L/∂z = softmax(z) − y, no σ′
+        passes = PASSES[type(op).__name__] if op.options.get("rows_sum_to_one", True) else "softmax(z)·Σy − y"
+        if op.reduction == "mean" and op.scale != 1:
+            passes = f"({passes})/{1 / op.scale:.4g}"
+        return [(f"passes {passes}: no σ′",), ("= ", every) if listed else (low, " … ", high, ", median ", middle)]
+    named = _named_quotient(t, parent, labels, root)
+    quotient = f"∂{labels[id(t)]}/∂{labels[id(parent)]}" if named else "∂out/∂in"
+    name = ("" if compact else "local ") + (name or PRIMES.get(type(op).__name__, quotient))
+    if low.array == high.array:
+        return [(f"{name} = ", low, " everywhere",)]
+    if listed:
+        return [(f"{name} = ", every)]
+    return [(f"{name}: ", low, " … ", high), ("median ", middle, ", ", small, f" < {SMALL:g}")]
 
 
 def _chain_rule_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.ndarray, name: str,

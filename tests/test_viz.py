@@ -1,6 +1,7 @@
 """Graph pictures: one node per tensor and per op, values and gradients on the
-nodes, local derivatives on the edges of scalar graphs, a node budget, and
-rendering through the pip-installable path when no system Graphviz is there.
+nodes, local derivatives on the edges of scalar graphs (and their summaries on
+elementwise edges between arrays), a node budget, and rendering through the
+pip-installable path when no system Graphviz is there.
 
 Two styles: the compact one (the default: "a = 0.982", constants folded into
 their op, unnamed results named by their expression, zero branches grey,
@@ -12,8 +13,9 @@ import re
 import numpy as np
 import pytest
 
+import minigrad as mg
 import minigrad.functional as F
-from minigrad import Tensor, nn, viz
+from minigrad import Tensor, graph_picture, nn, viz
 
 # A node's label comes first; Graphviz writes the other attributes (color,
 # fillcolor, fontcolor, height, margin, penwidth, shape, style) after it.
@@ -153,9 +155,10 @@ def _op_into(graph, input_name, output_name):
     return next(head for tail, head, _ in edges if tail == node_id_of(graph, input_name) and head in feeding)
 
 
-def test_non_scalar_graphs_have_no_edge_labels():
-    a = Tensor(np.ones((2, 2)), requires_grad=True)
-    assert edge_labels(viz.draw_graph((a * a).sum())) == []
+def test_edges_into_a_sum_of_an_array_carry_no_label():
+    a = Tensor(np.ones((2, 2)), requires_grad=True, name="a")
+    graph = viz.draw_graph(named(a.sum(), "s"))
+    assert EDGE.findall(graph.source) == [("op0", "t0", ""), ("t1", "op0", "")]
 
 
 def test_large_tensors_show_mean_min_max_and_small_ones_their_numbers():
@@ -520,3 +523,170 @@ def test_compact_an_unnamed_parameter_is_named_by_its_node_not_by_its_value():
 def test_compact_functions_are_written_with_parentheses_so_products_read_right():
     x, y = scalar(1.0, "x"), scalar(2.0, "y")
     assert "∂L/∂(exp(x)·y) = " in node_of(viz.draw_graph(named((x.exp() * y).tanh(), "L")), "exp(x)·y")
+
+
+# ------------------------------------------- local derivatives between arrays --
+
+Z = np.array([[-9.0, -3.0, -4.0, -1.0, 0.0], [0.5, 2.0, 4.5, 6.0, 11.0]])  # pre-activations, 3 of 10 saturated
+
+
+def sigmoid_of_z(make=lambda z: z.sigmoid()):
+    """L = Σ f(z) on the known pre-activations Z; z -> f is an elementwise edge between (2, 5) arrays."""
+    z = Tensor(Z.copy(), requires_grad=True, name="z")
+    return z, named(make(z).sum(), "L")
+
+
+def summary_numbers(root, key_end=(".min", ".median", ".max", ".small")):
+    """The summary Numbers on the edges of root's picture, by what they are: {"min": …, "median": …, …}."""
+    found = {}
+    for edge in graph_picture.describe(root).edges:
+        for line in edge.lines:
+            for part in line:
+                if isinstance(part, graph_picture.Number) and part.key.endswith(key_end):
+                    found[part.key.rsplit(".", 1)[1]] = part.array.item()
+    return found
+
+
+def test_an_edge_into_sigmoid_between_arrays_summarises_sigma_prime_as_min_median_max_and_share_below_001():
+    s = 1 / (1 + np.exp(-Z))
+    by_hand = s * (1 - s)                                # σ′(z) = σ(z)(1 − σ(z)), elementwise
+    z, L = sigmoid_of_z()
+    shown = summary_numbers(L)
+    assert shown["min"] == pytest.approx(by_hand.min(), rel=1e-12)
+    assert shown["median"] == pytest.approx(np.median(by_hand), rel=1e-12)
+    assert shown["max"] == pytest.approx(by_hand.max(), rel=1e-12)
+    assert shown["small"] == np.mean(by_hand < 0.01) == 0.3    # z = −9, 6 and 11
+
+
+def test_the_summary_is_drawn_in_two_lines_named_sigma_prime():
+    s = 1 / (1 + np.exp(-Z))
+    d = s * (1 - s)
+    z, L = sigmoid_of_z()
+    label = edge_labels(viz.draw_graph(L))
+    assert label == [f"σ′: {d.min():.2g} … {d.max():.2g}\\nmedian {np.median(d):.2g}, 30% < 0.01"]
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda z: z.tanh(), "tanh′"), (lambda z: z.relu(), "relu′"), (lambda z: z.exp(), "∂out/∂in"),
+], ids=["tanh", "relu", "exp"])
+def test_the_summary_is_named_by_the_op(make, name):
+    z, L = sigmoid_of_z(make)
+    assert edge_labels(viz.draw_graph(L))[0].startswith(f"{name}: ")
+
+
+def test_a_local_derivative_that_is_the_same_on_every_element_is_one_number():
+    z, L = sigmoid_of_z(lambda z: z * 3)
+    assert edge_labels(viz.draw_graph(L)) == ["∂out/∂in = 3 everywhere"]
+
+
+def test_an_elementwise_edge_from_an_input_of_the_outputs_shape_is_summarised_but_a_broadcast_one_is_not():
+    a = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="a")
+    b = Tensor(np.array([1.0, 2.0, 4.0]), requires_grad=True, name="b")   # broadcast over the rows
+    graph = viz.draw_graph(named((a * b).sum(), "L"))
+    labels = {tail: label for tail, head, label in EDGE.findall(graph.source) if head == op_of(graph, "a·b")}
+    assert labels[node_id_of(graph, "a")] == "∂out/∂in: 1 … 4\\nmedian 2, 0% < 0.01"  # ∂(a·b)/∂a = b, elementwise
+    assert labels[node_id_of(graph, "b")] == ""                                # a sum over rows: a Jacobian
+
+
+@pytest.mark.parametrize("make", [
+    lambda x, w: x @ w,
+    lambda x, w: F.linear(x, w.transpose()),
+    lambda x, w: (x @ w).sum(axis=1),
+    lambda x, w: (x @ w).softmax(axis=1),
+], ids=["matmul", "affine", "sum", "softmax"])
+def test_a_non_elementwise_edge_between_arrays_carries_no_summary(make):
+    x = Tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True, name="x")   # of the output's shape but
+    w = Tensor(np.linspace(-2, 2, 9).reshape(3, 3), requires_grad=True, name="w")   # @, x·Wᵀ, softmax mix elements
+    graph = viz.draw_graph(named(named(make(x, w), "y").sum(), "L"))
+    assert edge_labels(graph) == []
+    assert any(head == op_of(graph, "y") for _, head, _ in EDGE.findall(graph.source))
+
+
+def cross_entropy_of_logits(reduction="mean"):
+    z = Tensor(np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0], [1.0, 1.0, 1.0], [-4.0, 0.0, 4.0]]),
+               requires_grad=True, name="z")
+    labels = np.array([0, 2, 1, 2])
+    return z, labels, named(F.cross_entropy(z, labels, reduction=reduction), "L")
+
+
+def test_a_fused_cross_entropy_edge_says_it_passes_softmax_minus_y_with_no_sigma_prime():
+    z, labels, L = cross_entropy_of_logits()
+    label = edge_labels(viz.draw_graph(L))
+    assert len(label) == 1 and label[0].startswith("passes (softmax(z) − y)/4: no σ′\\n")
+
+
+def test_the_fused_cross_entropy_edge_summarises_softmax_minus_y_over_the_batch():
+    z, labels, L = cross_entropy_of_logits()
+    p = np.exp(z.data) / np.exp(z.data).sum(axis=1, keepdims=True)
+    passed = (p - np.eye(3)[labels]) / 4                  # ∂L/∂z of the mean over 4 rows
+    shown = summary_numbers(L, (".min", ".median", ".max"))
+    assert shown == pytest.approx({"min": passed.min(), "median": np.median(passed), "max": passed.max()},
+                                  rel=1e-12)
+    assert edge_labels(viz.draw_graph(L))[0].endswith(
+        f"\\n{passed.min():.2g} … {passed.max():.2g}, median {np.median(passed):.2g}")
+
+
+def test_a_summed_cross_entropy_passes_softmax_minus_y_itself():
+    z, labels, L = cross_entropy_of_logits(reduction="sum")
+    assert edge_labels(viz.draw_graph(L))[0].startswith("passes softmax(z) − y: no σ′\\n")
+
+
+def test_a_class_weighted_cross_entropy_passes_the_general_form_softmax_times_row_sum_minus_y():
+    z, labels, _ = cross_entropy_of_logits()
+    L = named(F.cross_entropy(z, labels, weight=np.array([1.0, 2.0, 0.5])), "L")   # rows of y sum to their weight
+    assert edge_labels(viz.draw_graph(L))[0].startswith("passes (softmax(z)·Σy − y)/")
+
+
+def test_a_cross_entropy_of_a_few_logits_lists_what_it_passes():
+    z = Tensor(np.array([[2.0, -1.0, 0.5]]), requires_grad=True, name="z")
+    p = np.exp(z.data) / np.exp(z.data).sum()
+    L = named(F.cross_entropy(z, np.array([0])), "L")
+    assert edge_labels(viz.draw_graph(L)) == [
+        "passes softmax(z) − y: no σ′\\n= " + viz.number_text(p - [[1.0, 0.0, 0.0]])]
+
+
+def test_an_elementwise_edge_of_at_most_max_elements_lists_its_local_derivatives():
+    v = Tensor(np.array([0.0, 2.0, -4.0]), requires_grad=True, name="v")
+    assert edge_labels(viz.draw_graph(named(v.tanh().sum(), "L"))) == [
+        "tanh′ = " + viz.number_text(1 - np.tanh(v.data) ** 2)]
+
+
+def test_scalar_graphs_keep_one_local_derivative_per_edge_and_no_summary():
+    z = scalar(4.0, "z")
+    L = named(z.sigmoid() * 2, "L")
+    assert edge_labels(viz.draw_graph(L)) == ["× 2", "× 0.01766"]     # σ′(4) = 0.01766
+
+
+def test_every_summary_number_has_a_key_that_numbers_finds_with_the_same_value():
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.Sigmoid(), nn.Linear(4, 3))
+    loss = nn.CrossEntropyLoss()(model(Tensor(np.linspace(-3, 3, 16).reshape(8, 2))), np.arange(8) % 3)
+    table = graph_picture.numbers(loss)
+    shown = [part for edge in graph_picture.describe(loss).edges for line in edge.lines for part in line
+             if isinstance(part, graph_picture.Number)]
+    assert {part.key.rsplit(".", 1)[1] for part in shown} == {"min", "median", "max", "small"}
+    for part in shown:
+        assert np.array_equal(table[part.key], part.array), part.key
+
+
+def test_summaries_are_left_out_with_the_gradients():
+    z, L = sigmoid_of_z()
+    assert edge_labels(viz.draw_graph(L, show_grads=False)) == []
+
+
+def test_the_full_style_calls_the_summary_local():
+    z, L = sigmoid_of_z()
+    assert edge_labels(viz.draw_graph(L, compact=False))[0].startswith("local σ′: ")
+
+
+def test_a_name_given_by_highlight_names_the_summary():
+    z = Tensor(Z.copy(), requires_grad=True, name="z")
+    a = named(z.sigmoid(), "a")
+    assert edge_labels(viz.draw_graph(named(a.sum(), "L"), highlight={a: "s′"}))[0].startswith("s′: ")
+
+
+def test_the_legend_explains_the_summaries_when_an_edge_carries_one():
+    z, L = sigmoid_of_z()
+    line = "between arrays: its min … max, median, and the share below 0.01 in size\\l"
+    assert line in attributes(viz.draw_graph(L, legend=True), "graph")["label"]
+    assert line not in attributes(viz.draw_graph(binary_cross_entropy()[2], legend=True), "graph")["label"]

@@ -5,7 +5,8 @@ outputs; `backward_pass` walks that list backwards and asks each op for the
 vector-Jacobian product of its inputs (its `backward`), adding up what
 reaches a tensor along several paths; `unbroadcast` sums a gradient back to
 the shape of an input that broadcasting stretched. `Tensor.backward` and
-`minigrad.grad` are both this walk.
+`minigrad.grad` are both this walk. `run_hooks` calls the hooks of
+`Tensor.register_hook` on a gradient the moment it is complete.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 
 from minigrad.engine import Tensor
 from minigrad.errors import ShapeError
+from minigrad.grad_mode import no_grad
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -75,9 +77,11 @@ def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool
     """The chain rule, node by node: yield (tensor, dL/dtensor) for every tensor
     that `root` depends on and that requires grad, outputs before inputs, where
     dL/droot = seed. Each gradient is released once it has been passed on.
-    Several roots take one seed each. With `create_graph`, seeds and gradients
-    are Tensors and every op's backward rule runs on Tensors (see
-    Op.on_tensors), so the gradients are recorded and can be differentiated.
+    A tensor's hooks (register_hook) see its gradient once it is complete,
+    before it is yielded and passed on. Several roots take one seed each.
+    With `create_graph`, seeds and gradients are Tensors and every op's
+    backward rule runs on Tensors (see Op.on_tensors), so the gradients are
+    recorded and can be differentiated.
 
     >>> x = Tensor(3.0, requires_grad=True, name="x")
     >>> y = x * x; y.name = "y"
@@ -96,6 +100,8 @@ def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool
         node_grad = grads.pop(node, None)  # the last contribution arrived; release it
         if node_grad is None:  # every op above returned None for this node
             continue
+        if node._hooks:  # register_hook: the gradient is complete; a hook may replace it
+            node_grad = run_hooks(node, node_grad, create_graph)
         yield node, node_grad
         if node._op is None:
             continue
@@ -108,3 +114,49 @@ def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool
             if parent_grad.shape != parent.data.shape:
                 parent_grad = unbroadcast(parent_grad, parent.data.shape)
             grads[parent] = grads[parent] + parent_grad if parent in grads else parent_grad
+
+
+def run_hooks(tensor: Tensor, grad: Any, create_graph: bool = False) -> Any:
+    """Call `tensor`'s hooks on its complete gradient in the order they were
+    registered; a hook that returns something other than None replaces the
+    gradient for the hooks after it and for the rest of the walk.
+
+    On arrays (create_graph False) each hook gets a Tensor without graph over
+    a read-only view (ops may share the array) and runs under no_grad; on
+    Tensors (create_graph True) it gets the recorded gradient itself.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> handle = x.register_hook(lambda g: g * 10)
+    >>> run_hooks(x, np.ones(2, dtype=np.float32)).tolist()
+    [10.0, 10.0]
+    """
+    for hook in tuple(tensor._hooks.values()):  # a copy: a hook may remove itself, or add one
+        if create_graph:
+            result = hook(grad)
+        else:
+            view = np.asarray(grad).view()
+            view.setflags(write=False)
+            with no_grad():
+                result = hook(Tensor._from_op(view, None))
+        if result is not None:
+            grad = _replacement(tensor, hook, result, grad, create_graph)
+    return grad
+
+
+def _replacement(tensor: Tensor, hook: Any, result: Any, grad: Any, create_graph: bool) -> Any:
+    """What a hook returned, as the gradient it replaces: of the tensor's shape, in the gradient's dtype."""
+    if create_graph and isinstance(result, Tensor):
+        new = result
+    else:
+        array = result.data if isinstance(result, Tensor) else result
+        try:
+            new = np.asarray(array, dtype=grad.dtype)
+        except (TypeError, ValueError):
+            new = None
+        if create_graph and new is not None:
+            new = Tensor._from_op(new, None)
+    if new is None or new.shape != tensor.data.shape:
+        got = f"shape {new.shape}" if new is not None else f"a {type(result).__name__}"
+        raise ValueError(f"register_hook: hook {getattr(hook, '__name__', hook)!r} returned {got}; expected a "
+                         f"gradient of the tensor's shape {tensor.data.shape} (or None to keep the gradient)")
+    return new

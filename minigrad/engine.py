@@ -10,7 +10,8 @@ op for the vector-Jacobian product of its inputs (the walk is backward.py).
 from __future__ import annotations
 
 import copy
-from typing import Any, Iterator
+import itertools
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -103,7 +104,7 @@ class Tensor:
     [2.0, 4.0, 6.0]
     """
 
-    __slots__ = ("data", "grad", "_requires_grad", "name", "_op", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "name", "_op", "_retains_grad", "_hooks", "__weakref__")
     __array_ufunc__ = None  # make `np_array + tensor` call Tensor.__radd__
     __hash__ = object.__hash__  # hash by identity, so tensors can be set members
 
@@ -115,6 +116,7 @@ class Tensor:
         self.name = name
         self._op: Op | None = None
         self._retains_grad = False
+        self._hooks: dict[int, Callable] | None = None  # register_hook's, by handle id; None until the first
 
     @classmethod
     def _from_op(cls, data: Any, op: Op | None) -> Tensor:
@@ -127,6 +129,7 @@ class Tensor:
         tensor.name = None
         tensor._op = op
         tensor._retains_grad = False
+        tensor._hooks = None
         return tensor
 
     # ---------------------------------------------------------- attributes --
@@ -191,6 +194,42 @@ class Tensor:
         (12.0, 36.0)
         """
         self._retains_grad = True
+
+    def register_hook(self, hook: Callable[[Tensor], Any]) -> RemovableHandle:
+        """Call `hook(grad)` during backward once this tensor's gradient is
+        complete (every path's contribution added), before it is passed on to
+        the tensors it came from; as PyTorch's `Tensor.register_hook`.
+
+        `grad` is a Tensor without graph whose array is read-only (ops may
+        share it): to change the gradient, return the new one (a Tensor or an
+        array of this tensor's shape) and it replaces the gradient for the
+        hooks after this one, for everything upstream, and for `.grad`.
+        Returning None leaves it as it is. Hooks run in the order they were
+        registered, in `backward()` and in `minigrad.grad`; under
+        `grad(..., create_graph=True)` a hook gets the recorded gradient
+        itself, which it may use in a differentiable computation, as in PyTorch.
+        Returns a handle whose `remove()` takes the hook out.
+
+        >>> x = Tensor(3.0, requires_grad=True)
+        >>> h = x * x
+        >>> seen = []
+        >>> handle = h.register_hook(lambda grad: seen.append(grad.item()))
+        >>> doubled = x.register_hook(lambda grad: grad * 2)
+        >>> (h * 5).backward()
+        >>> seen, x.grad.item()                  # dL/dh = 5; dL/dx = 5 · 2x, then doubled
+        ([5.0], 60.0)
+        >>> handle.remove(); doubled.remove()
+        """
+        if not self._requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require grad, so backward never reaches it; "
+                               "register hooks on tensors created with requires_grad=True or computed from them")
+        if not callable(hook):
+            raise TypeError(f"register_hook: hook must be callable, got {type_name(hook)}")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = RemovableHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------ backward --
     def backward(self, grad: Any = None) -> None:
@@ -375,6 +414,34 @@ class Tensor:
     def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
         """Permute the axes (reverse them when none are given), as np.transpose."""
         return shape_ops.Transpose.apply(self, axes=shape_from_args(axes) or None)
+
+
+class RemovableHandle:
+    """What `Tensor.register_hook` and `Module.register_forward_hook` return:
+    `remove()` takes the hook out (a second call does nothing). Also a context
+    manager that removes the hook on leaving, as PyTorch's.
+
+    >>> x = Tensor(1.0, requires_grad=True)
+    >>> with x.register_hook(print):
+    ...     (x * 2).backward()
+    Tensor(2.)
+    >>> (x * 2).backward()                       # removed: nothing printed
+    """
+
+    _ids = itertools.count()  # hook dicts are keyed by these ids, so they keep the registration order
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.hooks, self.id = hooks, next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        """Take the hook out."""
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.remove()
 
 
 def as_operand(value: Any, like: Tensor) -> Tensor:

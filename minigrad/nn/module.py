@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from minigrad.coercion import type_name
-from minigrad.engine import Tensor
+from minigrad.engine import RemovableHandle, Tensor
 
 
 class Module:
@@ -36,14 +36,45 @@ class Module:
     """
 
     training = True
-    _bookkeeping: tuple[str, ...] = ("_parameters_named",)  # attributes that hold no parameters of their own
+    _forward_hooks: dict[int, Callable] | None = None  # register_forward_hook's, by handle id
+    # attributes that hold no parameters or submodules of their own
+    _bookkeeping: tuple[str, ...] = ("_parameters_named", "_forward_hooks")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], (np.ndarray, list)):  # one isinstance per call: cheap on the hot path
             _check_wrapped(self, args[0])
         if not self.__dict__.get("_parameters_named"):
             self.name_parameters()
-        return self.forward(*args, **kwargs)
+        output = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in tuple(self._forward_hooks.values()):  # a copy: a hook may remove itself
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+        return output
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> RemovableHandle:
+        """Call `hook(module, inputs, output)` each time this module has run
+        its forward, as PyTorch's: `inputs` is the tuple of positional
+        arguments, and a hook that returns something other than None replaces
+        the output (for the hooks after it and for the caller). Hooks run in
+        the order they were registered. Returns a handle whose `remove()`
+        takes the hook out.
+
+        >>> from minigrad.nn import Linear, ReLU, Sequential
+        >>> model = Sequential(Linear(2, 3), ReLU())
+        >>> handle = model[1].register_forward_hook(lambda module, inputs, output: print(output.shape))
+        >>> _ = model(Tensor(np.ones((4, 2))))
+        (4, 3)
+        >>> handle.remove()
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook: hook must be callable, got {type_name(hook)}")
+        if self._forward_hooks is None:
+            self._forward_hooks = {}  # on the instance: the class's None stays for the modules without hooks
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
 
     def name_parameters(self) -> None:
         """Give every unnamed parameter its dotted name (shown in graph pictures).

@@ -50,6 +50,7 @@ def make_figures(folder: Path = FIGURES) -> list[Path]:
     written.append(activations_plot(folder / "activations.png"))
     written.append(information_plot(folder / "information.png"))
     written += training_plots(folder)
+    written.append(vanishing_gradients_plot(folder / "vanishing_gradients.png"))
     return written
 
 
@@ -249,6 +250,40 @@ def training_plots(folder: Path) -> list[Path]:
     result = training.fit(training.TrainConfig())
     return [plots.learning_curves(result.history, folder / "spirals_curves.png"),
             training.decision_boundary_picture(result, folder / "spirals_boundary.png")]
+
+
+VANISHING_DEPTHS = ((16,), (16, 16), (16, 16, 16, 16))  # docs/vanishing_gradients.md: 1, 2 and 4 sigmoid layers
+
+
+def vanishing_gradients_plot(path: Path) -> Path:
+    """`minigrad compare` at depth 1, 2 and 4 (16 sigmoid units a layer, the moons): per
+    Linear layer, its weight's gradient norm in the first epoch under MSE and CE (top), and
+    the train accuracy over the epochs (bottom)."""
+    from minigrad import compare
+
+    plt = _pyplot()
+    colours = {"mse": "#d6604d", "ce": "#4393c3"}
+    figure, axes = plt.subplots(2, len(VANISHING_DEPTHS), figsize=(12, 6.4), sharey="row")
+    for column, hidden in enumerate(VANISHING_DEPTHS):
+        config = compare.CompareConfig(hidden=hidden)
+        runs = compare.compare(config)
+        rows = compare.csv_rows(runs)
+        gradients, accuracy = axes[0][column], axes[1][column]
+        for run in runs:
+            norms = [r["grad_norm"] for r in rows if r["loss"] == run.loss and r["epoch"] == 1]
+            positions = np.arange(1, len(norms) + 1)
+            gradients.plot(positions, norms, "o-", color=colours[run.loss], label=training.LOSS_NAMES[run.loss])
+            accuracy.plot([h["epoch"] for h in run.history], [h["train_accuracy"] for h in run.history],
+                          color=colours[run.loss], label=training.LOSS_NAMES[run.loss])
+        gradients.set(yscale="log", title=f"{len(hidden)} sigmoid layer{'s' * (len(hidden) > 1)}: "
+                                          "‖∂L/∂W‖ in epoch 1",
+                      xlabel="Linear layer (1 = input side; last = output)", xticks=positions)
+        accuracy.axhline(compare.TARGET_ACCURACY, color="gray", linestyle=":", linewidth=1)
+        accuracy.set(title="train accuracy", xlabel="epoch", ylim=(0.4, 1.02))
+        for axes_ in (gradients, accuracy):
+            axes_.grid(alpha=0.3)
+    axes[0][0].legend(loc="upper left")
+    return _save(figure, path)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Figures of a training run, drawn with matplotlib (the `plots` extra):
-learning curves, and the decision boundary of a 2-D classifier."""
+learning curves, the decision boundary of a 2-D classifier, and the gradient
+flow per layer (mean and max |grad|)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,43 @@ def decision_boundary_figure(model: Module, X: np.ndarray, y: np.ndarray, title:
                 loc="best", fontsize="small", title_fontsize="small")
     axes.set(title=title, xticks=[], yticks=[])
     return figure
+
+
+def gradient_flow(stats: dict, path: str | Path, epochs: Sequence[int] | None = None) -> Path:
+    """plot_grad_flow-style bars: for each layer's weight, the mean |grad| (dark)
+    and the largest |grad| (light) over an epoch, for the first and the last
+    epoch (or the epochs given, numbered from 1), on a log scale. `stats` is
+    GradientStats.arrays() with "parameter_names" added (TrainResult.stats).
+    Returns the path.
+
+    >>> import tempfile
+    >>> stats = {"grad_mean": np.array([[0.1, 0.2], [0.01, 0.02]]), "grad_max": np.array([[1.0, 2.0], [0.1, 0.2]]),
+    ...          "parameter_names": ["0.weight", "0.bias"]}
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     gradient_flow(stats, Path(folder) / "flow.png").name
+    'flow.png'
+    """
+    names = list(stats["parameter_names"])
+    weights = [i for i, name in enumerate(names) if name.endswith("weight")] or list(range(len(names)))
+    periods = len(stats["grad_mean"])
+    epochs = list(epochs) if epochs is not None else sorted({1, periods})
+    figure = Figure(figsize=(7, 4.2))
+    axes = figure.subplots()
+    positions = np.arange(len(weights))
+    width = 0.8 / len(epochs)
+    for k, epoch in enumerate(epochs):
+        offset = positions - 0.4 + width * (k + 0.5)
+        colour = f"C{k}"
+        axes.bar(offset, stats["grad_max"][epoch - 1, weights], width, color=colour, alpha=0.3,
+                 label=f"epoch {epoch}: max |grad|")
+        axes.bar(offset, stats["grad_mean"][epoch - 1, weights], width, color=colour,
+                 label=f"epoch {epoch}: mean |grad|")
+    axes.set_yscale("log")
+    axes.set_xticks(positions, [f"layer {names[i].rpartition('.')[0]}" for i in weights])
+    axes.set(xlabel="weights, input side → output side", ylabel="|gradient| (log scale)",
+             title="gradient flow: |∂L/∂W| per layer")
+    axes.legend(fontsize="small")
+    return _save(figure, path)
 
 
 def _save(figure: Figure, path: str | Path) -> Path:

@@ -3,8 +3,11 @@
 The loop is the one a PyTorch user writes (model, loss, optimizer; zero_grad,
 backward, step), on float32 data, evaluated with classification error
 (wrong / total) on held-out data. `fit` returns the model and its per-epoch
-history; `write_outputs` saves the checkpoint, the curves as CSV (and PNG when
-matplotlib is installed), the decision boundary of 2-D datasets, and the
+history, with gradient statistics per epoch (minigrad.gradient_stats) and, for
+2-D datasets, the predictions over the plane after a few epochs;
+`write_outputs` saves the checkpoint, the curves as CSV (and PNG when
+matplotlib is installed), the decision boundary of 2-D datasets, the gradient
+flow picture, the page report.html (minigrad.training_report), and the
 picture of one training step's graph.
 """
 
@@ -15,7 +18,7 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -25,13 +28,18 @@ from minigrad.checkpoint import load, save
 from minigrad.creation import manual_seed
 from minigrad.engine import Tensor
 from minigrad.grad_mode import no_grad
+from minigrad.gradient_stats import GradientStats
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE"}
 # Settings that suit a dataset better than TrainConfig's defaults (which suit the 2-D toys).
 RECOMMENDED = {"digits": {"optimizer": "sgd", "lr": 0.05, "epochs": 40}}
 OUTPUTS = ("model.npz", "config.json", "history.csv", "learning_curves.png", "decision_boundary.png",
-           "training_step.svg", "training_step.dot")
+           "gradient_flow.png", "report.html", "training_step.svg", "training_step.dot")
+# Gradient statistics (minigrad.gradient_stats) are recorded on one minibatch step in RECORD_EVERY, which keeps
+# a default `minigrad train` run within 15% of its time without them; SNAPSHOTS epochs keep the model's
+# predictions on a SNAPSHOT_GRID × SNAPSHOT_GRID grid over the plane (2-D datasets), for report.html.
+RECORD_EVERY, SNAPSHOTS, SNAPSHOT_GRID = 2, 10, 40
 
 
 @dataclass
@@ -74,6 +82,13 @@ class TrainResult:
     model: nn.Sequential
     splits: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]   # X_train, X_test, y_train, y_test
     history: list[dict[str, float]] = field(default_factory=list)
+    # GradientStats.arrays() (one record per epoch), with "parameter_names", "activation_names",
+    # "activation_kinds", "histogram_edges" and "record_every" added
+    stats: dict[str, Any] = field(default_factory=dict)
+    # 2-D datasets: "epochs" (the snapshot epochs), "xs", "ys" (the grid's axes) and "predicted",
+    # (snapshots, len(ys), len(xs)), the class predicted at each grid point after that epoch, and "hidden",
+    # (snapshots, units, len(ys), len(xs)), each unit of the first hidden layer's activation there
+    snapshots: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def build_model(in_features: int, classes: int, hidden: Iterable[int], activation: str) -> nn.Sequential:
@@ -144,9 +159,12 @@ class TrainingDiverged(ArithmeticError):
         self.loss, self.epoch, self.lr = loss, epoch, lr
 
 
-def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
+def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None = None,
+        record_every: int = RECORD_EVERY) -> TrainResult:
     """Train as `config` says; call `on_epoch(row)` after each epoch (for a progress display).
-    Stops with TrainingDiverged at the first minibatch whose loss is not finite.
+    Stops with TrainingDiverged at the first minibatch whose loss is not finite. Gradient
+    statistics are recorded on one step in `record_every`, one record per epoch (result.stats);
+    for 2-D data, the predictions over the plane after a few epochs (result.snapshots).
 
     >>> result = fit(TrainConfig(dataset="xor", epochs=2))
     >>> sorted(result.history[-1])
@@ -162,16 +180,70 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     result = TrainResult(config, model, (X_train, X_test, y_train, y_test))
     if not len(y_train) or not config.epochs:
         raise ValueError(f"fit: nothing to train on ({len(y_train)} samples, {config.epochs} epochs)")
-    for epoch in range(1, config.epochs + 1):
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows: the loss check says so
-            result.history.append(_train_one_epoch(model, loss_fn, optimizer, result.splits, epoch, config))
-        if on_epoch:
-            on_epoch(result.history[-1])
+    recorder = GradientStats(model, record_every=record_every)
+    snapshot_epochs = set(snapshot_epochs_of(config.epochs)) if X.shape[1] == 2 else set()
+    grid = _snapshot_grid(X) if snapshot_epochs else None
+    predicted, hidden = [], []
+    try:
+        for epoch in range(1, config.epochs + 1):
+            with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows: the loss check says so
+                result.history.append(_train_one_epoch(model, loss_fn, recorder, optimizer, result.splits, epoch,
+                                                       config))
+            recorder.end_epoch()
+            if epoch in snapshot_epochs:
+                first_layer, logits = _forward_over_grid(model, grid[2])
+                predicted.append(logits.argmax(axis=1).reshape(len(grid[1]), len(grid[0])))
+                hidden.append(first_layer.T.reshape(-1, len(grid[1]), len(grid[0])))
+            if on_epoch:
+                on_epoch(result.history[-1])
+    finally:
+        recorder.remove()  # the model runs as if never recorded: pictures, checkpoints
+    result.stats = {**recorder.arrays(), "parameter_names": recorder.parameter_names,
+                    "activation_names": recorder.activation_names, "activation_kinds": recorder.activation_kinds,
+                    "histogram_edges": recorder.histogram_edges, "record_every": record_every}
+    if grid is not None:
+        result.snapshots = {"epochs": np.array(sorted(snapshot_epochs)), "xs": grid[0], "ys": grid[1],
+                            "predicted": np.array(predicted, dtype=np.int8)}
+        if config.hidden:
+            result.snapshots["hidden"] = np.array(hidden, dtype=np.float32)
     return result
 
 
-def _train_one_epoch(model: nn.Module, loss_fn: Callable[[Tensor, np.ndarray], Tensor], optimizer: optim.Optimizer,
-                     splits: tuple[np.ndarray, ...], epoch: int, config: TrainConfig) -> dict[str, float]:
+def _forward_over_grid(model: nn.Sequential, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the first hidden layer's activations, the logits) at `points`, no graph recorded."""
+    first, out = None, Tensor(points)
+    with no_grad():
+        for i, layer in enumerate(model):
+            out = layer(out)
+            if i == 1:
+                first = out.data
+    return (out.data if first is None else first), out.data
+
+
+def snapshot_epochs_of(epochs: int, count: int = SNAPSHOTS) -> list[int]:
+    """The epochs after which the predictions over the plane are kept: `count`
+    of them, evenly spread, the first and the last included.
+
+    >>> snapshot_epochs_of(150)
+    [1, 18, 34, 51, 67, 84, 100, 117, 133, 150]
+    >>> snapshot_epochs_of(3)
+    [1, 2, 3]
+    """
+    return sorted({int(e) for e in np.rint(np.linspace(1, epochs, min(count, epochs)))})
+
+
+def _snapshot_grid(X: np.ndarray, size: int = SNAPSHOT_GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(xs, ys, points): a size × size grid over the data's range plus a 10% margin
+    (the range of plots.decision_boundary), points row by row (y outer, x inner)."""
+    margin = 0.1 * (X.max(axis=0) - X.min(axis=0))
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xs, ys = np.linspace(low[0], high[0], size), np.linspace(low[1], high[1], size)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=1).astype(X.dtype)
+
+
+def _train_one_epoch(model: nn.Module, loss_fn: Callable[[Tensor, np.ndarray], Tensor], recorder: GradientStats,
+                     optimizer: optim.Optimizer, splits: tuple[np.ndarray, ...], epoch: int, config: TrainConfig) -> dict[str, float]:
     """One pass over the training data in minibatches, then the epoch's row of numbers."""
     X_train, X_test, y_train, y_test = splits
     total, count = 0.0, 0
@@ -181,7 +253,7 @@ def _train_one_epoch(model: nn.Module, loss_fn: Callable[[Tensor, np.ndarray], T
         if not math.isfinite(loss.item()):
             raise TrainingDiverged(loss.item(), epoch, config.lr)
         loss.backward()
-        optimizer.step()
+        recorder.step(optimizer)  # optimizer.step(), recording the gradients on one step in record_every
         total, count = total + loss.item() * len(y_batch), count + len(y_batch)
     test_accuracy = accuracy(model, X_test, y_test)
     return {"epoch": epoch, "train_loss": total / count, "train_accuracy": accuracy(model, X_train, y_train),
@@ -190,8 +262,9 @@ def _train_one_epoch(model: nn.Module, loss_fn: Callable[[Tensor, np.ndarray], T
 
 
 def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], list[str]]:
-    """Save the run into `out`: checkpoint and config, history CSV, and the
-    pictures whose optional packages are installed (files an earlier run left
+    """Save the run into `out`: checkpoint and config, history CSV, the page
+    report.html (gradient health, epoch by epoch), and the pictures whose
+    optional packages are installed (files an earlier run left
     under these names are removed first). Returns the paths written and notes
     about what was skipped and why.
 
@@ -218,8 +291,15 @@ def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], lis
         written.append(plots.learning_curves(result.history, out / "learning_curves.png"))
         if result.splits[0].shape[1] == 2:
             written.append(decision_boundary_picture(result, out / "decision_boundary.png"))
+        if result.stats:
+            written.append(plots.gradient_flow(result.stats, out / "gradient_flow.png"))
     except ImportError as missing:
         notes.append(f"no PNG pictures: {missing}")
+    if result.stats:  # the page needs no optional package
+        from minigrad import training_report
+        report = out / "report.html"
+        report.write_text(training_report.page(result), encoding="utf-8")
+        written.append(report)
     try:
         written += [_training_step_picture(result, out / "training_step.svg"), out / "training_step.dot"]
     except (ImportError, RuntimeError) as problem:

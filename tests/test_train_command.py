@@ -25,8 +25,8 @@ def history(out):
 def test_train_end_to_end_writes_every_file_and_learns(tmp_path, capsys):
     assert cli.main(["train", "--dataset", "moons", "--epochs", "30", "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    expected = ["config.json", "decision_boundary.png", "history.csv", "learning_curves.png", "model.npz",
-                "training_step.dot", "training_step.svg"]
+    expected = ["config.json", "decision_boundary.png", "gradient_flow.png", "history.csv", "learning_curves.png",
+                "model.npz", "report.html", "training_step.dot", "training_step.svg"]
     assert sorted(p.name for p in tmp_path.iterdir()) == expected
     assert all(str(tmp_path / name) in printed for name in expected)
     assert float(history(tmp_path)[-1]["test_accuracy"]) >= 0.95
@@ -74,6 +74,7 @@ def test_without_matplotlib_the_pictures_are_skipped_with_a_note(tmp_path, monke
     monkeypatch.delattr(minigrad, "plots", raising=False)
     written, notes = training.write_outputs(training.fit(training.TrainConfig(dataset="xor", epochs=1)), tmp_path)
     assert "learning_curves.png" not in [p.name for p in written] and (tmp_path / "history.csv").exists()
+    assert "gradient_flow.png" not in [p.name for p in written] and (tmp_path / "report.html").exists()
     assert notes and notes[0].startswith("no PNG pictures")
 
 

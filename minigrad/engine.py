@@ -10,7 +10,6 @@ op for the vector-Jacobian product of its inputs (the walk is backward.py).
 from __future__ import annotations
 
 import copy
-import itertools
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -18,6 +17,7 @@ import numpy as np
 from minigrad.coercion import DEFAULT_DTYPE, array_from, operand_array, shape_from_args, type_name
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import grad_mode
+from minigrad.hooks import RemovableHandle
 
 
 class Op:
@@ -414,34 +414,6 @@ class Tensor:
     def transpose(self, *axes: int | tuple[int, ...]) -> Tensor:
         """Permute the axes (reverse them when none are given), as np.transpose."""
         return shape_ops.Transpose.apply(self, axes=shape_from_args(axes) or None)
-
-
-class RemovableHandle:
-    """What `Tensor.register_hook` and `Module.register_forward_hook` return:
-    `remove()` takes the hook out (a second call does nothing). Also a context
-    manager that removes the hook on leaving, as PyTorch's.
-
-    >>> x = Tensor(1.0, requires_grad=True)
-    >>> with x.register_hook(print):
-    ...     (x * 2).backward()
-    Tensor(2.)
-    >>> (x * 2).backward()                       # removed: nothing printed
-    """
-
-    _ids = itertools.count()  # hook dicts are keyed by these ids, so they keep the registration order
-
-    def __init__(self, hooks: dict[int, Any]) -> None:
-        self.hooks, self.id = hooks, next(RemovableHandle._ids)
-
-    def remove(self) -> None:
-        """Take the hook out."""
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.remove()
 
 
 def as_operand(value: Any, like: Tensor) -> Tensor:

@@ -19,7 +19,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from minigrad.coercion import type_name
-from minigrad.engine import RemovableHandle, Tensor
+from minigrad.engine import Tensor
+from minigrad.hooks import RemovableHandle
 
 
 class Module:

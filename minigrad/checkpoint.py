@@ -1,17 +1,27 @@
-"""Saving and loading a state_dict (parameter name -> array) as a `.npz` file.
+"""Saving and loading a state_dict (parameter name -> array) as a `.npz` or a
+`.safetensors` file.
 
-An `.npz` file is a zip archive with one `.npy` file per named array. `load`
-reads it without pickle, so loading a checkpoint never runs code from the
-file, and it checks each array's declared size against the bytes the archive
-holds before reading it, so a small forged file cannot ask for terabytes.
-`save` writes atomically: the archive goes to a temporary file beside the
-target, reaches the disk (fsync), and only then replaces the target in one
-rename, so a crash or an error midway leaves the old checkpoint as it was.
+An `.npz` file is a zip archive with one `.npy` file per named array. A
+`.safetensors` file (the format PyTorch's ecosystem shares weights in) is an
+8-byte little-endian length, a JSON header of that length giving each name's
+dtype, shape and byte range (`data_offsets`), then the raw little-endian
+bytes. minigrad writes and reads both formats itself, with NumPy and the
+standard library only; the `safetensors` extra brings the reference package,
+which the tests read our files with, as `safetensors.torch.load_file` does
+for a PyTorch model's `load_state_dict`.
+
+`load` reads either without pickle, so loading a checkpoint never runs code
+from the file, and it checks each array's declared size against the bytes
+the file holds before reading it, so a small forged file cannot ask for
+terabytes. `save` writes atomically: the file goes to a temporary file beside
+the target, reaches the disk (fsync), and only then replaces the target in
+one rename, so a crash or an error midway leaves the old checkpoint as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import os
 import secrets
@@ -25,17 +35,31 @@ from minigrad.engine import Tensor
 from minigrad.nn.module import Module
 
 NOT_A_CHECKPOINT = "is not a valid minigrad checkpoint (.npz saved by minigrad.save)"
+NOT_SAFETENSORS = "is not a valid .safetensors file"
 NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+# The safetensors dtype names of the NumPy dtypes they store, little-endian as in the file. (BF16 and the
+# 8-bit floats have no NumPy dtype: minigrad neither writes nor reads them.)
+SAFETENSORS_DTYPES = {"BOOL": np.dtype("|b1"), "U8": np.dtype("|u1"), "I8": np.dtype("|i1"),
+                      "U16": np.dtype("<u2"), "I16": np.dtype("<i2"), "U32": np.dtype("<u4"), "I32": np.dtype("<i4"),
+                      "U64": np.dtype("<u8"), "I64": np.dtype("<i8"),
+                      "F16": np.dtype("<f2"), "F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
+SAFETENSORS_NAMES = {dtype.newbyteorder("="): name for name, dtype in SAFETENSORS_DTYPES.items()}
 
 
 def save(state_dict: Mapping[str, np.ndarray | Tensor], path: str | os.PathLike[str]) -> None:
     """Write `state_dict` to `path` (exactly that name: no '.npz' is appended).
 
-    Values are NumPy arrays or Tensors (their `.data` is saved), with their
-    dtypes. A path that is a symlink keeps being one: its target is written.
-    A checkpoint saved over keeps its permission bits; a new one gets those
-    of any new file. Names that are not str, or that a zip archive cannot
-    hold, and object arrays are refused before anything is written.
+    A path ending in '.safetensors' gets the safetensors format, which
+    `safetensors.torch.load_file` reads straight into a PyTorch model's
+    `load_state_dict`; any other path gets `.npz`. Neither needs a package
+    besides NumPy: minigrad writes the safetensors format itself. Values are
+    NumPy arrays or Tensors (their `.data` is saved), with their dtypes
+    (safetensors holds bools, 8- to 64-bit integers and 16- to 64-bit
+    floats). A path that is a symlink keeps being one: its target is
+    written, in the format of the name given. A checkpoint saved over keeps
+    its permission bits; a new one gets those of any new file. Names that
+    are not str, or that the format cannot hold, and dtypes it cannot hold
+    are refused before anything is written.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -43,15 +67,22 @@ def save(state_dict: Mapping[str, np.ndarray | Tensor], path: str | os.PathLike[
     ...     save({"0.weight": np.ones((2, 3), dtype=np.float32)}, path)
     ...     print(sorted(os.listdir(folder)), load(path)["0.weight"].dtype)
     ['model.npz'] float32
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = os.path.join(folder, "model.safetensors")
+    ...     save({"0.weight": np.ones((2, 3), dtype=np.float32)}, path)
+    ...     print(load(path)["0.weight"].shape, open(path, "rb").read(16)[8:])
+    (2, 3) b'{"0.weig'
     """
-    arrays = _arrays_to_save(state_dict)
+    # The format is that of the name given, not of a symlink's target.
+    safetensors = isinstance(path, (str, bytes, os.PathLike)) and os.fsdecode(path).lower().endswith(".safetensors")
+    arrays = _arrays_to_save(state_dict, safetensors)
     path = os.path.realpath(_file_name("save", path))  # through a symlink: write its target, keep the link
     # Beside the target, so the rename stays on one file system; short, so that a name
     # as long as the file system allows still leaves room for it.
     temporary = os.path.join(os.path.dirname(path), f".minigrad-{secrets.token_hex(8)}.tmp")
     try:
         with open(temporary, "xb") as file:  # "x": a new file, with the permissions open() gives any file
-            _write_npz(file, arrays)
+            (_write_safetensors if safetensors else _write_npz)(file, arrays)
             with contextlib.suppress(FileNotFoundError):
                 os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))  # saving over: keep its permissions
             file.flush()
@@ -66,12 +97,17 @@ def save(state_dict: Mapping[str, np.ndarray | Tensor], path: str | os.PathLike[
 def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Read a checkpoint written by `save`: a plain dict of name -> np.ndarray.
 
-    NumPy's `savez` and `savez_compressed` write such files too. Every array
-    is read into memory and the file is closed before returning. A missing
-    file raises FileNotFoundError; a file that is not such a checkpoint
-    (truncated, corrupted, another format, a pickle, an array larger than
-    the file) raises ValueError naming the path. Nothing in the file is ever
-    unpickled.
+    The format is told by the content, whatever the name: a safetensors file
+    starts with its header's length and a JSON '{', anything else is read as
+    `.npz`. NumPy's `savez` and `savez_compressed` and the `safetensors`
+    package (`safetensors.numpy.save_file`, `safetensors.torch.save_file`)
+    write such files too. Every array is read into memory, in native byte
+    order, and the file is closed before returning. A missing file raises
+    FileNotFoundError; a file that is not such a checkpoint (truncated,
+    corrupted, another format, a pickle, an array larger than the file, a
+    safetensors header whose dtypes, shapes or byte ranges do not add up)
+    raises ValueError naming the path and what is wrong. Nothing in the file
+    is ever unpickled.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -81,12 +117,15 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """
     path = _file_name("load", path)
     with open(path, "rb") as file:
+        safetensors = _looks_like_safetensors(file) or path.lower().endswith(".safetensors")
+        read, not_valid = (_read_safetensors, NOT_SAFETENSORS) if safetensors else (_read_npz, NOT_A_CHECKPOINT)
+        file.seek(0)
         try:
-            return _read_npz(file)
+            return read(file)
         except MemoryError:  # a valid checkpoint too large for memory is not a broken file
             raise
         except Exception as error:  # damaged bytes surface as BadZipFile, zlib.error, EOFError, OSError, ...
-            raise ValueError(f"load: {path!r} {NOT_A_CHECKPOINT}: {error}") from error
+            raise ValueError(f"load: {path!r} {not_valid}: {error}") from error
 
 
 def _file_name(function: str, path: Any) -> str:
@@ -96,17 +135,19 @@ def _file_name(function: str, path: Any) -> str:
     return os.fsdecode(path)
 
 
-def _arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor]) -> dict[str, np.ndarray]:
-    """The arrays of `state_dict`, after checking every name and value."""
+def _arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor], safetensors: bool) -> dict[str, np.ndarray]:
+    """The arrays of `state_dict`, after checking every name and value against the format."""
     if not isinstance(state_dict, Mapping):
         raise TypeError(_not_a_state_dict(state_dict))
     arrays = {}
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: names must be str, got {name!r} of type {type(name).__name__}")
-        if name.endswith(".npy"):  # NpzFile would confuse "a.npy" with the member of "a"
+        if safetensors and name == "__metadata__":
+            raise ValueError("save: name '__metadata__' is reserved by the safetensors format; rename it")
+        if not safetensors and name.endswith(".npy"):  # NpzFile would confuse "a.npy" with the member of "a"
             raise ValueError(f"save: name {name!r} ends in '.npy', which .npz files reserve; rename it")
-        if "\0" in name:  # a zip archive cuts a name at its first NUL: "a\0b" would come back as "a"
+        if not safetensors and "\0" in name:  # a zip archive cuts a name at its first NUL: "a\0b" comes back "a"
             raise ValueError(f"save: name {name!r} contains a NUL byte, which names in a .npz file cannot hold; "
                              "rename it")
         if not isinstance(value, (np.ndarray, Tensor)):
@@ -115,6 +156,9 @@ def _arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor]) -> dict[str, 
         if array.dtype.hasobject:
             raise TypeError(f"save: {name!r} has dtype {array.dtype}, which only pickle could store; "
                             "expected numbers (or bools, or strings)")
+        if safetensors and array.dtype.newbyteorder("=") not in SAFETENSORS_NAMES:
+            raise TypeError(f"save: {name!r} has dtype {array.dtype}, which the safetensors format cannot store; "
+                            f"it stores {', '.join(SAFETENSORS_DTYPES)} (save as .npz to keep this dtype)")
         arrays[name] = array
     return arrays
 
@@ -167,3 +211,102 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> np.ndarray:
         raise ValueError(f"its member {name!r} is cut short: {len(data)} of {size} bytes")
     order = "F" if fortran_order else "C"
     return np.frombuffer(data, dtype=dtype).reshape(shape, order=order).copy()  # a copy: writable, owns its memory
+
+
+def _write_safetensors(file: BinaryIO, arrays: dict[str, np.ndarray]) -> None:
+    """The safetensors format: header length (8 bytes, little-endian), JSON header, then each array's bytes."""
+    header, offset = {}, 0
+    for name, array in arrays.items():
+        size = array.size * array.dtype.itemsize
+        header[name] = {"dtype": SAFETENSORS_NAMES[array.dtype.newbyteorder("=")], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + size]}
+        offset += size
+    text = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # spaces, which JSON ignores, so that the arrays start 8-byte aligned
+    file.write(len(text).to_bytes(8, "little") + text)
+    for array in arrays.values():
+        file.write(_little_endian_bytes(array))
+
+
+def _little_endian_bytes(array: np.ndarray) -> bytes:
+    """The bytes of `array` as safetensors stores them: row-major (C order), little-endian."""
+    return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
+
+
+def _looks_like_safetensors(file: BinaryIO) -> bool:
+    """Whether an open file starts as safetensors files do: an 8-byte length that fits, then '{'."""
+    start = file.read(9)
+    file.seek(0, os.SEEK_END)
+    return len(start) == 9 and start[8:] == b"{" and 8 + int.from_bytes(start[:8], "little") <= file.tell()
+
+
+def _read_safetensors(file: BinaryIO) -> dict[str, np.ndarray]:
+    """Every array of an open `.safetensors` file, read only after the whole header is checked against the file."""
+    file_size = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    if file_size < 8:
+        raise ValueError(f"it is {file_size} bytes long, too short to hold the 8-byte length of its header")
+    header_size = int.from_bytes(file.read(8), "little")
+    if header_size > file_size - 8:
+        raise ValueError(f"its header length, {header_size} bytes, runs past the end of the file "
+                         f"({file_size} bytes)")
+    try:
+        header = json.loads(file.read(header_size).decode("utf-8"), object_pairs_hook=_refusing_repeated_names)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"its header is not well-formed JSON: {error}") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"its header is a JSON {type(header).__name__}, not an object of name -> tensor")
+    metadata = header.pop("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise ValueError("its '__metadata__' is not an object of str -> str")
+    entries = {name: _checked_entry(name, entry) for name, entry in header.items()}
+    data_size, end = file_size - 8 - header_size, 0
+    for name, (dtype, shape, (begin, stop)) in sorted(entries.items(), key=lambda item: item[1][2]):
+        if begin != end:  # the arrays tile the data exactly, as the reference implementation requires
+            before = f"end at byte {end}: they overlap" if begin < end else f"leave bytes {end}..{begin} unused"
+            raise ValueError(f"tensor {name!r} starts at byte {begin} of the data, but the tensors before it {before}")
+        end = stop
+    if end != data_size:
+        raise ValueError(f"its tensors cover {end} bytes of data, but the file holds {data_size} after the header"
+                         + (": it is cut short" if end > data_size else ""))
+    arrays = {}
+    for name, (dtype, shape, (begin, stop)) in entries.items():
+        file.seek(8 + header_size + begin)
+        data = file.read(stop - begin)  # never more than the file holds, checked above
+        arrays[name] = np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))  # a copy
+    return arrays
+
+
+def _refusing_repeated_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, or a ValueError if a name appears twice (json would keep the last silently)."""
+    names = [name for name, _ in pairs]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"its header names {repeated[0]!r} more than once")
+    return dict(pairs)
+
+
+def _checked_entry(name: str, entry: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int]]:
+    """The dtype, shape and byte range of one header entry, after checking that they agree with each other."""
+    if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+        raise ValueError(f"tensor {name!r} is described by {entry!r}, not by exactly 'dtype', 'shape' and "
+                         "'data_offsets'")
+    dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+    if not isinstance(dtype, str) or dtype not in SAFETENSORS_DTYPES:
+        raise ValueError(f"tensor {name!r} has dtype {dtype!r}, which minigrad does not read; "
+                         f"it reads {', '.join(SAFETENSORS_DTYPES)}")
+    if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
+        raise ValueError(f"tensor {name!r} has shape {shape!r}, not a list of non-negative integers")
+    if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(n) for n in offsets) \
+            or offsets[0] > offsets[1]:
+        raise ValueError(f"tensor {name!r} has data_offsets {offsets!r}, not [begin, end] with 0 <= begin <= end")
+    size = math.prod(shape) * SAFETENSORS_DTYPES[dtype].itemsize  # Python ints: no overflow, whatever the shape
+    if size != offsets[1] - offsets[0]:
+        raise ValueError(f"tensor {name!r} declares shape {tuple(shape)} {dtype}, {size} bytes, but its "
+                         f"data_offsets {offsets} span {offsets[1] - offsets[0]}")
+    return SAFETENSORS_DTYPES[dtype], tuple(shape), (offsets[0], offsets[1])
+
+
+def _is_count(value: Any) -> bool:
+    """Whether a JSON value is a non-negative integer (and not true or false, which Python counts as ints)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -38,6 +38,9 @@ MODULES = [
     "minigrad.training",
     "minigrad.plots",
     "minigrad.explain",
+    "minigrad.gradient_stats",
+    "minigrad.compare",
+    "minigrad.interop",
 ]
 
 

@@ -118,6 +118,21 @@ def unstack(x: Any, axis: int) -> list[Any]:
     return list(np.moveaxis(x, axis, 0))
 
 
+def im2col(x: Any, kernel: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int]) -> Any:
+    """The kh×kw patches of an image batch (N, C, H, W) as the rows of a matrix (N·OH·OW, C·kh·kw)."""
+    if isinstance(x, Tensor):
+        return conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
+    return conv.gather_patches(x, kernel, stride, padding)
+
+
+def col2im(cols: Any, shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int],
+           padding: tuple[int, int]) -> Any:
+    """im2col's adjoint: each row added back onto an image of `shape` where its patch came from."""
+    if isinstance(cols, Tensor):
+        return conv.Col2Im.apply(cols, shape=shape, kernel=kernel, stride=stride, padding=padding)
+    return conv.scatter_patches(cols, shape, kernel, stride, padding)
+
+
 # Imported last: the ops import this module, and the engine imports the ops.
-from minigrad import activations, ops, shape_ops  # noqa: E402
+from minigrad import activations, conv, ops, shape_ops  # noqa: E402
 from minigrad.engine import Tensor  # noqa: E402

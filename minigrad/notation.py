@@ -23,7 +23,8 @@ SYMBOLS = {"Add": "+", "Sub": "−", "Mul": "×", "Div": "÷", "Neg": "−", "Po
            "Affine": "x·Wᵀ + b", "Reshape": "reshape", "Transpose": "transpose", "GetItem": "[ ]",
            "FusedMSE": "MSE", "FusedL1": "L1", "FusedHuber": "Huber", "FusedBCE": "BCE",
            "FusedBCEWithLogits": "BCE on logits", "FusedCrossEntropy": "cross-entropy", "FusedNLL": "NLL",
-           "FusedKLDiv": "KL", "FusedMultiMargin": "hinge"}
+           "FusedKLDiv": "KL", "FusedMultiMargin": "hinge", "Conv2d": "conv2d", "MaxPool2d": "max pool",
+           "Im2Col": "im2col", "Col2Im": "col2im"}
 EXPRESSIONS = {"Add": ("{0} + {1}", 1), "Sub": ("{0} − {1}", 1), "Mul": ("{0}·{1}", 2), "Div": ("{0}/{1}", 2),
                "MatMul": ("{0} @ {1}", 2), "Neg": ("−{0}", 3), "Pow": ("{0}^{1}", 4), "Exp": ("exp({0})", 9),
                "Log": ("ln({0})", 9), "Sqrt": ("√({0})", 9), "Tanh": ("tanh({0})", 9), "ReLU": ("relu({0})", 9),

@@ -132,3 +132,43 @@ CASES = [
     OpCase("where-scalar-branch", lambda a: mg.where(CONDITION, a, 0.0),
            lambda a: np.where(CONDITION, a, 0.0), ((2, 4),)),
 ]
+
+# convolution and pooling on images (N, C, H, W)
+def _conv2d_reference(x, w, b=None, stride=(1, 1), padding=(0, 0)):
+    """Direct loops: out[n, o, i, j] = Σ_{c,u,v} x_pad[n, c, i·sh + u, j·sw + v] w[o, c, u, v] + b[o]."""
+    (sh, sw), (ph, pw) = stride, padding
+    x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    n, _, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh, ow = (h - kh) // sh + 1, (wd - kw) // sw + 1
+    out = np.zeros((n, o, oh, ow), dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, :, i, j] = np.einsum("ncuv,ocuv->no", patch, w)
+    return out if b is None else out + b[None, :, None, None]
+
+
+def _max_pool2d_reference(x, kernel, stride):
+    (kh, kw), (sh, sw) = kernel, stride
+    n, c, h, w = x.shape
+    oh, ow = (h - kh) // sh + 1, (w - kw) // sw + 1
+    out = np.empty((n, c, oh, ow), dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].max(axis=(2, 3))
+    return out
+
+
+CASES += [
+    OpCase("conv2d", lambda x, w, b: F.conv2d(x, w, b), _conv2d_reference, ((2, 3, 5, 5), (4, 3, 3, 3), (4,))),
+    OpCase("conv2d-no-bias-stride-padding", lambda x, w: F.conv2d(x, w, stride=2, padding=1),
+           lambda x, w: _conv2d_reference(x, w, stride=(2, 2), padding=(1, 1)), ((2, 2, 5, 6), (3, 2, 3, 2))),
+    OpCase("conv2d-pairs-non-square", lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=(2, 0)),
+           lambda x, w, b: _conv2d_reference(x, w, b, stride=(1, 2), padding=(2, 0)),
+           ((1, 2, 4, 7), (2, 2, 2, 3), (2,))),
+    OpCase("max-pool2d", lambda x: F.max_pool2d(x, 2), lambda x: _max_pool2d_reference(x, (2, 2), (2, 2)),
+           ((2, 3, 4, 5),)),
+    OpCase("max-pool2d-overlapping", lambda x: F.max_pool2d(x, (3, 2), stride=(1, 2)),
+           lambda x: _max_pool2d_reference(x, (3, 2), (1, 2)), ((1, 2, 5, 6),)),
+]

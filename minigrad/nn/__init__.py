@@ -1,5 +1,5 @@
 """Layers in PyTorch's shape (`from minigrad import nn`): Module, Linear,
-Sequential, activation modules and loss modules.
+Conv2d, MaxPool2d, Flatten, Sequential, activation modules and loss modules.
 
 >>> from minigrad import Tensor, nn
 >>> model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
@@ -7,12 +7,14 @@ Sequential, activation modules and loss modules.
 ['0.weight', '0.bias', '2.weight', '2.bias']
 """
 
+from minigrad.nn.conv import Conv2d, Flatten, MaxPool2d
 from minigrad.nn.layers import Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh
 from minigrad.nn.loss_modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                                       MSELoss, MultiMarginLoss, NLLLoss)
 from minigrad.nn.module import Module
 
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss", "Linear", "LogSoftmax",
-    "MSELoss", "Module", "MultiMarginLoss", "NLLLoss", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
+    "BCELoss", "BCEWithLogitsLoss", "Conv2d", "CrossEntropyLoss", "Flatten", "HuberLoss", "KLDivLoss", "L1Loss",
+    "Linear", "LogSoftmax", "MaxPool2d", "MSELoss", "Module", "MultiMarginLoss", "NLLLoss", "ReLU", "Sequential",
+    "Sigmoid", "Softmax", "Tanh",
 ]

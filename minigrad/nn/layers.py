@@ -40,12 +40,12 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-def _size(name: str, value: Any) -> int:
-    """A layer size as an int >= 1, or an error naming Linear, the argument and the value."""
+def _size(name: str, value: Any, layer: str = "Linear") -> int:
+    """A layer size as an int >= 1, or an error naming the layer, the argument and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"Linear: {name} must be an int, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__})")
     if value < 1:
-        raise ValueError(f"Linear: {name} must be >= 1, got {value}")
+        raise ValueError(f"{layer}: {name} must be >= 1, got {value}")
     return int(value)
 
 

@@ -20,6 +20,12 @@ for NumPy and minigrad alike, and about 40 without alternating). So that the
 ratios measure the engines and not that churn, the benchmark asks glibc to
 keep freed memory (mallopt), for every implementation alike.
 
+W5 is a small CNN's step on digits-sized images (64, 1, 8, 8): Conv2d(1, 16, 3,
+padding=1), ReLU, MaxPool2d(2), Flatten, Linear(256, 10), mean cross-entropy,
+on a seeded synthetic batch. Its NumPy floor is written by hand the same way
+(im2col and one matmul forward; the pooling, ReLU and matmul backward by hand),
+and it is checked and timed like W1-W4.
+
 H1 times a second-order workload on W1's network: the Hessian-vector product
 H·v of the mean cross-entropy with respect to all parameters, with one vector
 v per parameter. minigrad and PyTorch both take two backward passes, the first
@@ -309,6 +315,131 @@ def check_same_hvp(w: Workload, implementations: dict[str, Callable[[], list]]) 
             raise SystemExit(f"{w.name}: {name}'s HVP differs from NumPy's; not timing it")
 
 
+# ------------------------------------------------- W5: a small CNN's step --
+# Conv2d(1, 16, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(256, 10), mean
+# cross-entropy, on digits-sized images (64, 1, 8, 8). Weights are [(conv W, conv b), (W, b)].
+
+CNN_WORKLOAD = Workload("W5", (1, 16, 10), 64, "ce", target="<= 1.5")  # sizes: in channels, conv channels, classes
+CNN_IMAGE = 8
+
+
+def cnn_weights(w: Workload) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Conv (16, 1, 3, 3) and Linear (10, 256) weights, uniform in ±1/√fan_in as PyTorch initialises them."""
+    rng = np.random.default_rng(0)
+    channels, features, classes = w.sizes
+    flat = features * (CNN_IMAGE // 2) ** 2
+    b_conv, b_lin = 1 / np.sqrt(channels * 9), 1 / np.sqrt(flat)
+    return [((rng.uniform(-1, 1, (features, channels, 3, 3)) * b_conv).astype(np.float32),
+             (rng.uniform(-1, 1, features) * b_conv).astype(np.float32)),
+            ((rng.uniform(-1, 1, (classes, flat)) * b_lin).astype(np.float32),
+             (rng.uniform(-1, 1, classes) * b_lin).astype(np.float32))]
+
+
+def cnn_batch(w: Workload) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded synthetic batch of digits-sized images and class labels."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((w.batch, w.sizes[0], CNN_IMAGE, CNN_IMAGE)).astype(np.float32)
+    return x, rng.integers(0, w.sizes[-1], w.batch)
+
+
+def minigrad_cnn_model(weights) -> nn.Sequential:
+    (Wc, bc), (W, b) = weights
+    conv, linear = nn.Conv2d(Wc.shape[1], Wc.shape[0], 3, padding=1), nn.Linear(W.shape[1], W.shape[0])
+    conv.load_state_dict({"weight": Wc, "bias": bc})
+    linear.load_state_dict({"weight": W, "bias": b})
+    return nn.Sequential(conv, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), linear)
+
+
+def minigrad_cnn_step(w: Workload, weights) -> tuple[Callable[[], float], Callable[[], list]]:
+    """One CNN training step with minigrad (nn layers, the fused loss, optim.SGD)."""
+    model = minigrad_cnn_model(weights)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(model.parameters(), lr=LR)
+    x, y = cnn_batch(w)
+    x = Tensor(x)
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step, lambda: [(m.weight.data, m.bias.data) for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def numpy_cnn_step(w: Workload, weights) -> tuple[Callable[[], float], Callable[[], list]]:
+    """The CNN step by hand: im2col + one matmul forward; backward through the linear layer,
+    the pooling (gradient to each window's maximum), the ReLU and the conv's matmul. The
+    input needs no gradient, so there is no col2im. The floor for a NumPy engine."""
+    params = [(W.copy(), b.copy()) for W, b in weights]
+    x, y = cnn_batch(w)
+    n, c, size = x.shape[0], x.shape[1], CNN_IMAGE
+    half = size // 2
+    identity = np.eye(w.sizes[-1], dtype=np.float32)
+    padded = np.zeros((n, c, size + 2, size + 2), dtype=np.float32)
+
+    def step() -> float:
+        (Wc, bc), (W, b) = params
+        features = Wc.shape[0]
+        target = identity.take(y, axis=0)
+        padded[:, :, 1:-1, 1:-1] = x                                     # padding 1 (the border stays 0)
+        windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))  # (N, C, 8, 8, 3, 3)
+        cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n * size * size, c * 9)        # im2col
+        a = cols @ Wc.reshape(features, -1).T + bc                       # (N·8·8, F), rows (n, i, j)
+        a = np.maximum(a, 0)                                             # ReLU
+        a6 = a.reshape(n, half, 2, half, 2, features)                    # 2×2 windows
+        pooled = a6.max(axis=(2, 4), keepdims=True)                      # (N, 4, 1, 4, 1, F)
+        flat = pooled.reshape(n, half, half, features).transpose(0, 3, 1, 2).reshape(n, -1)  # (C, H, W) order
+        z = flat @ W.T + b
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        loss = (np.log(total) - (target * shifted).sum(axis=1, keepdims=True)).mean()
+        grad = (e / total - target) / n                                  # dL/dz
+        grad_W, grad_b = grad.T @ flat, grad.sum(axis=0)
+        grad_pool = (grad @ W).reshape(n, features, half, half).transpose(0, 2, 3, 1).reshape(n, half, 1, half, 1,
+                                                                                              features)
+        # to the window's maximum, and through the ReLU (a > 0); a window whose maximum is 0
+        # is all ReLU-zeros and passes nothing, so ties there do not matter
+        grad_a = ((a6 == pooled) & (a6 > 0)) * grad_pool
+        rows = grad_a.reshape(n * size * size, features)
+        grad_Wc, grad_bc = (rows.T @ cols).reshape(Wc.shape), rows.sum(axis=0)
+        W -= LR * grad_W
+        b -= LR * grad_b
+        Wc -= LR * grad_Wc
+        bc -= LR * grad_bc
+        return loss
+
+    return step, lambda: params
+
+
+def torch_cnn_step(w: Workload, weights):
+    """The CNN step in PyTorch (CPU, one thread), or None when PyTorch is not installed."""
+    torch = import_torch()
+    if torch is None:
+        return None
+    (Wc, bc), (W, b) = weights
+    conv, linear = torch.nn.Conv2d(Wc.shape[1], Wc.shape[0], 3, padding=1), torch.nn.Linear(W.shape[1], W.shape[0])
+    with torch.no_grad():
+        for layer, (weight, bias) in ((conv, (Wc, bc)), (linear, (W, b))):
+            layer.weight.copy_(torch.from_numpy(weight))
+            layer.bias.copy_(torch.from_numpy(bias))
+    model = torch.nn.Sequential(conv, torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Flatten(), linear)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    x, y = (torch.from_numpy(a) for a in cnn_batch(w))
+
+    def step() -> float:
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step, lambda: [(m.weight.detach().numpy(), m.bias.detach().numpy()) for m in (conv, linear)]
+
+
 # ------------------------------------------------------------------ measuring --
 
 def check_same_weights(w: Workload, implementations: dict, steps: int = 3) -> None:
@@ -378,16 +509,21 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{'':4} {'workload':<28} {'NumPy':>10} {'minigrad':>10} {'ratio':>7} {'target':>8} "
           f"{'PyTorch':>10} {'ratio':>7}")
     report: dict = {}
-    for w in WORKLOADS:
-        weights = initial_weights(w)
-        implementations = {"numpy": numpy_step(w, weights), "minigrad": minigrad_step(w, weights)}
-        torch = torch_step(w, weights)
+    cnn = CNN_WORKLOAD
+    makers = [(w, initial_weights, numpy_step, minigrad_step, torch_step,
+               "-".join(map(str, w.sizes)) + f", batch {w.batch}") for w in WORKLOADS]
+    makers.append((cnn, cnn_weights, numpy_cnn_step, minigrad_cnn_step, torch_cnn_step,
+                   f"CNN 1x8x8 c16 pool fc, b {cnn.batch}"))
+    for w, make_weights, make_numpy, make_minigrad, make_torch, shape in makers:
+        weights = make_weights(w)
+        implementations = {"numpy": make_numpy(w, weights), "minigrad": make_minigrad(w, weights)}
+        torch = make_torch(w, weights)
         if torch:
             implementations["torch"] = torch
         check_same_weights(w, implementations)
         times = time_interleaved(implementations, w.steps, rounds)
         report[w.name] = {name: (statistics.median(t), ratio_to_numpy(times, name)) for name, t in times.items()}
-        shape = "-".join(map(str, w.sizes)) + f", batch {w.batch}" + (f", {w.steps} steps" if w.steps > 1 else "")
+        shape += f", {w.steps} steps" if w.steps > 1 else ""
         torch_text = (f"{report[w.name]['torch'][0] * 1e6:>8.0f}µs {report[w.name]['torch'][1]:>6.2f}×"
                       if torch else f"{'(not installed)':>18}")
         print(f"{w.name:4} {shape:<28} {report[w.name]['numpy'][0] * 1e6:>8.0f}µs "

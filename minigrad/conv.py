@@ -98,7 +98,8 @@ class Conv2d(Op):
         if b is not None:
             out += b
         oh, ow = output_size(h, kh, stride[0], padding[0]), output_size(w, kw, stride[1], padding[1])
-        return out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)  # (N, out, OH, OW), a view
+        out = out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)  # (N, out, OH, OW)
+        return np.ascontiguousarray(out)  # one copy, so later ops run in memory order (W5: 1.8× → 1.5× NumPy)
 
     def backward(self, grad):
         out_channels = self.W.shape[0]

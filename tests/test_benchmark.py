@@ -25,7 +25,7 @@ def script():
 def test_quick_run_reports_every_workload_memory_overhead_and_fused_ratio():
     result = subprocess.run([sys.executable, str(SCRIPT), "--quick"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    for line in ("W1 ", "W2 ", "W3 ", "W4 ", "W2 peak memory", "W3 per-node overhead", "fused=False",
+    for line in ("W1 ", "W2 ", "W3 ", "W4 ", "W5 ", "W2 peak memory", "W3 per-node overhead", "fused=False",
                  "H1 Hessian-vector product"):
         assert line in result.stdout
 
@@ -79,6 +79,78 @@ def test_an_implementation_that_upcasts_to_float64_is_refused(script):
     with pytest.raises(SystemExit, match="does not keep its weights float32"):
         script.check_same_weights(workload, {"numpy": script.numpy_step(workload, weights),
                                                 "upcast": (lambda: 0.0, lambda: params)})
+
+
+# ------------------------------------------------------- W5: a small CNN's step --
+
+def test_one_cnn_step_of_minigrad_matches_the_hand_written_im2col_step(script):
+    workload = script.CNN_WORKLOAD
+    weights = script.cnn_weights(workload)
+    script.check_same_weights(workload, {"numpy": script.numpy_cnn_step(workload, weights),
+                                         "minigrad": script.minigrad_cnn_step(workload, weights)})
+
+
+def test_the_hand_written_cnn_gradient_matches_finite_differences(script):
+    """The reference itself, without any engine: its gradient (read off one step) against
+    central differences of its loss, in float64, at a few conv and linear entries."""
+    workload = script.CNN_WORKLOAD
+    weights = [(W.astype(np.float64), b.astype(np.float64)) for W, b in script.cnn_weights(workload)]
+
+    def loss_at(ws):
+        step, _ = script.numpy_cnn_step(workload, ws)
+        return step()  # the loss is computed before the update
+
+    step, weights_of = script.numpy_cnn_step(workload, weights)
+    step()
+    eps = 1e-6
+    for layer, index in ((0, (3, 0, 1, 2)), (0, (7, 0, 0, 0)), (1, (2, 100)), (1, (9, 5))):
+        analytic = (weights[layer][0][index] - weights_of()[layer][0][index]) / script.LR
+        plus = [(W.copy(), b.copy()) for W, b in weights]
+        minus = [(W.copy(), b.copy()) for W, b in weights]
+        plus[layer][0][index] += eps
+        minus[layer][0][index] -= eps
+        assert np.isclose(analytic, (loss_at(plus) - loss_at(minus)) / (2 * eps), rtol=1e-5, atol=1e-8)
+
+
+def test_a_cnn_step_that_lands_elsewhere_is_refused(script):
+    workload = script.CNN_WORKLOAD
+    weights = script.cnn_weights(workload)
+    step, weights_of = script.minigrad_cnn_step(workload, weights)
+
+    def wrong_step():  # one conv weight off after each step
+        loss = step()
+        weights_of()[0][0][0, 0, 1, 1] += 0.01
+        return loss
+
+    with pytest.raises(SystemExit, match="W5: wrong's (losses .* differ|weights after 3 steps differ) from NumPy's"):
+        script.check_same_weights(workload, {"numpy": script.numpy_cnn_step(workload, weights),
+                                             "wrong": (wrong_step, weights_of)})
+
+
+def test_a_cnn_whose_pooling_routes_the_gradient_wrongly_is_refused(script):
+    """Average pooling instead of max pooling: same shapes, another gradient, refused."""
+    workload = script.CNN_WORKLOAD
+    weights = script.cnn_weights(workload)
+    model = script.minigrad_cnn_model(weights)
+    conv, linear = model[0], model[4]
+    loss_fn, optimizer = script.nn.CrossEntropyLoss(), script.optim.SGD(model.parameters(), lr=script.LR)
+    x, y = script.cnn_batch(workload)
+
+    def average_pool_step():
+        optimizer.zero_grad()
+        h = script.nn.ReLU()(conv(script.Tensor(x)))
+        n, c = h.shape[:2]
+        pooled = h.reshape(n, c, 4, 2, 4, 2).mean(axis=(3, 5))
+        loss = loss_fn(linear(pooled.reshape(n, -1)), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    with pytest.raises(SystemExit, match="W5: average's"):
+        script.check_same_weights(workload, {
+            "numpy": script.numpy_cnn_step(workload, weights),
+            "average": (average_pool_step, lambda: [(conv.weight.data, conv.bias.data),
+                                                    (linear.weight.data, linear.bias.data)])})
 
 
 # ------------------------------------------------ H1: Hessian-vector products --

@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.set_defaults(run=run_explain)
 
     from minigrad.training import RECOMMENDED, TrainConfig  # the defaults live with the training code
-    defaults, digits = TrainConfig(), RECOMMENDED["digits"]
+    defaults, digits, digits_cnn = TrainConfig(), RECOMMENDED["digits"], RECOMMENDED["digits-cnn"]
     train = commands.add_parser(
         "train", help="train an MLP classifier on a toy dataset and save curves, pictures and the checkpoint",
         description="Train an MLP on a toy dataset with cross-entropy or MSE, print train and test accuracy and "
@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "the gradients (gradient_flow.png, report.html with an epoch slider).")
     train.add_argument("--dataset", choices=DATASETS, default=defaults.dataset,
                        help=f"the data (default {defaults.dataset}; digits needs scikit-learn)")
+    train.add_argument("--model", choices=("mlp", "cnn"), default=defaults.model,
+                       help=f"mlp, or cnn: Conv2d-ReLU-MaxPool2d x{len(defaults.channels)}, Flatten, Linear, for image "
+                            f"data (digits; with {digits_cnn['optimizer']} lr {digits_cnn['lr']}, "
+                            f"{digits_cnn['epochs']} epochs, batch size {digits_cnn['batch_size']} unless given) "
+                            f"(default {defaults.model})")
     train.add_argument("--loss", choices=("ce", "mse"), default=defaults.loss,
                        help="ce: softmax cross-entropy; mse: MSE between softmax and one-hot (default ce)")
     train.add_argument("--hidden", type=layer_widths, default=defaults.hidden,
@@ -121,8 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"SGD momentum, in [0, 1) (default {defaults.momentum})")
     train.add_argument("--epochs", type=positive_int,
                        help=f"(default {defaults.epochs}; {digits['epochs']} for digits)")
-    train.add_argument("--batch-size", type=positive_int, default=defaults.batch_size,
-                       help=f"(default {defaults.batch_size})")
+    train.add_argument("--batch-size", type=positive_int,
+                       help=f"(default {defaults.batch_size}; {digits_cnn['batch_size']} for --model cnn on digits)")
     train.add_argument("--seed", type=seed, default=defaults.seed, help="seeds data, initialisation and batches")
     train.add_argument("--out", type=Path, default=Path("minigrad-out"),
                        help="the folder to write into (default ./minigrad-out)")
@@ -182,7 +187,10 @@ def run_train(args: argparse.Namespace) -> int:
     """minigrad train: train with a progress bar, report accuracy and error, save everything."""
     from minigrad import training
 
-    settings = training.settings_for(args.dataset, args.optimizer, args.lr, args.epochs)
+    if args.model == "cnn" and args.dataset != "digits":
+        return fail("train", f"--model cnn needs image data (--dataset digits); {args.dataset} has 2-D points")
+    settings = training.settings_for(args.dataset, args.optimizer, args.lr, args.epochs, args.model, args.batch_size)
+    settings.setdefault("batch_size", training.TrainConfig().batch_size)
     if not settings["lr"] > 0:
         return fail("train", f"--lr must be positive, got {settings['lr']:g}")
     if args.momentum is not None and settings["optimizer"] != "sgd":
@@ -195,9 +203,11 @@ def run_train(args: argparse.Namespace) -> int:
         return fail("train", f"cannot write into {args.out}: {error}")
     momentum = {} if args.momentum is None else {"momentum": args.momentum}
     config = training.TrainConfig(dataset=args.dataset, loss=args.loss, hidden=args.hidden,
-                                  activation=args.activation, batch_size=args.batch_size, seed=args.seed,
+                                  activation=args.activation, seed=args.seed, model=args.model,
                                   **settings, **momentum)
-    print(f"training a {'-'.join(map(str, config.hidden))} {config.activation} MLP on {config.dataset} with "
+    network = (f"{'-'.join(map(str, config.channels))}-channel CNN" if config.model == "cnn" else
+               f"{'-'.join(map(str, config.hidden))} {config.activation} MLP")
+    print(f"training a {network} on {config.dataset} with "
           f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, {config.epochs} epoch(s)")
     try:
         with ProgressDisplay(config.epochs) as show:

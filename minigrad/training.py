@@ -32,8 +32,11 @@ from minigrad.gradient_stats import GradientStats
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 LOSS_NAMES = {"ce": "cross-entropy", "mse": "MSE"}
-# Settings that suit a dataset better than TrainConfig's defaults (which suit the 2-D toys).
-RECOMMENDED = {"digits": {"optimizer": "sgd", "lr": 0.05, "epochs": 40}}
+# Settings that suit a dataset better than TrainConfig's defaults (which suit the 2-D toys); "digits-cnn"
+# is for --model cnn on digits (with TrainConfig's channels and image_scale), chosen by experiment.
+RECOMMENDED = {"digits": {"optimizer": "sgd", "lr": 0.05, "epochs": 40},
+               "digits-cnn": {"optimizer": "sgd", "lr": 0.02, "epochs": 20, "batch_size": 16}}
+MODELS = ("mlp", "cnn")
 OUTPUTS = ("model.npz", "config.json", "history.csv", "learning_curves.png", "decision_boundary.png",
            "gradient_flow.png", "report.html", "training_step.svg", "training_step.dot")
 # Gradient statistics (minigrad.gradient_stats) are recorded on one minibatch step in RECORD_EVERY, which keeps
@@ -56,22 +59,32 @@ class TrainConfig:
     epochs: int = 150
     batch_size: int = 32
     seed: int = 0
+    model: str = "mlp"                     # "cnn": a small convolutional net, for image datasets (digits)
+    channels: tuple[int, ...] = (32, 64)   # CNN only: out_channels of each Conv2d (3×3, padding 1) + MaxPool2d(2)
+    image_scale: float = 4.0               # CNN only: the pixels (in [0, 1]) are multiplied by this
 
 
 def settings_for(dataset: str, optimizer: str | None = None, lr: float | None = None,
-                 epochs: int | None = None) -> dict:
-    """Optimizer, learning rate and epochs for `dataset`: what was given, else what
-    RECOMMENDED says for it, else TrainConfig's defaults. A recommended learning
-    rate goes with its optimizer only: choosing another optimizer brings back the default.
+                 epochs: int | None = None, model: str = "mlp", batch_size: int | None = None) -> dict:
+    """Optimizer, learning rate and epochs (and, for a CNN, batch size) for `dataset`:
+    what was given, else what RECOMMENDED says for it ("digits-cnn" for model="cnn"),
+    else TrainConfig's defaults. A recommended learning rate goes with its optimizer
+    only: choosing another optimizer brings back the default.
 
     >>> settings_for("digits"), settings_for("digits", optimizer="adam")["lr"]
     ({'optimizer': 'sgd', 'lr': 0.05, 'epochs': 40}, 0.01)
+    >>> settings_for("digits", model="cnn")
+    {'optimizer': 'sgd', 'lr': 0.02, 'epochs': 20, 'batch_size': 16}
     """
-    defaults, recommended = TrainConfig(), RECOMMENDED.get(dataset, {})
+    defaults = TrainConfig()
+    recommended = RECOMMENDED.get(dataset if model == "mlp" else f"{dataset}-{model}", {})
     optimizer = optimizer or recommended.get("optimizer", defaults.optimizer)
     if lr is None:
         lr = recommended["lr"] if optimizer == recommended.get("optimizer") else defaults.lr
-    return {"optimizer": optimizer, "lr": lr, "epochs": epochs or recommended.get("epochs", defaults.epochs)}
+    settings = {"optimizer": optimizer, "lr": lr, "epochs": epochs or recommended.get("epochs", defaults.epochs)}
+    if batch_size or "batch_size" in recommended:
+        settings["batch_size"] = batch_size or recommended["batch_size"]
+    return settings
 
 
 @dataclass
@@ -106,6 +119,39 @@ def build_model(in_features: int, classes: int, hidden: Iterable[int], activatio
         layers += [nn.Linear(in_features, width), ACTIVATIONS[activation]()]
         in_features = width
     return nn.Sequential(*layers, nn.Linear(in_features, classes))
+
+
+def build_cnn(image_size: tuple[int, int], classes: int, channels: Iterable[int]) -> nn.Sequential:
+    """A small CNN on one-channel images: for each width in `channels`, Conv2d (3×3,
+    padding 1), ReLU, MaxPool2d(2); then Flatten and Linear to one logit per class.
+
+    >>> build_cnn((8, 8), 10, (4,))
+    Sequential(
+      (0): Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=True)
+      (1): ReLU()
+      (2): MaxPool2d(kernel_size=(2, 2), stride=(2, 2))
+      (3): Flatten()
+      (4): Linear(in_features=64, out_features=10, bias=True)
+    )
+    """
+    layers: list[nn.Module] = []
+    (height, width), in_channels = image_size, 1
+    for out_channels in channels:
+        layers += [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+        in_channels, height, width = out_channels, height // 2, width // 2
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(in_channels * height * width, classes))
+
+
+def as_images(X: np.ndarray, config: TrainConfig) -> np.ndarray:
+    """Flat square images (N, side²) as (N, 1, side, side), times config.image_scale,
+    for a CNN (a ValueError for data that are not images); an MLP's X unchanged."""
+    if config.model != "cnn":
+        return X
+    side = math.isqrt(X.shape[1])
+    if X.shape[1] < 16 or side * side != X.shape[1]:
+        raise ValueError(f"--model cnn needs image data (such as --dataset digits), not {config.dataset}, whose "
+                         f"samples have {X.shape[1]} features")
+    return (X.reshape(-1, 1, side, side) * np.float32(config.image_scale)).astype(X.dtype)
 
 
 def loss_function(kind: str, classes: int) -> Callable[[Tensor, np.ndarray], Tensor]:
@@ -170,18 +216,21 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     >>> sorted(result.history[-1])
     ['epoch', 'test_accuracy', 'test_error', 'test_wrong', 'train_accuracy', 'train_loss']
     """
+    if config.model not in MODELS:
+        raise ValueError(f"fit: model must be one of {', '.join(MODELS)}, got {config.model!r}")
     manual_seed(config.seed)  # initialisation and batch order: the same config gives the same run
     X, y = data.load_dataset(config.dataset, seed=config.seed)
     X_train, X_test, y_train, y_test = data.train_test_split(X, y, test_size=0.25, seed=config.seed)
+    X_train, X_test = as_images(X_train, config), as_images(X_test, config)  # the same split as the MLP's
     classes = int(y.max()) + 1
-    model = build_model(X.shape[1], classes, config.hidden, config.activation)
+    model = _build(config, X_train.shape[1:], classes)
     loss_fn = loss_function(config.loss, classes)
     optimizer = make_optimizer(config, model)
     result = TrainResult(config, model, (X_train, X_test, y_train, y_test))
     if not len(y_train) or not config.epochs:
         raise ValueError(f"fit: nothing to train on ({len(y_train)} samples, {config.epochs} epochs)")
     recorder = GradientStats(model, record_every=record_every)
-    snapshot_epochs = set(snapshot_epochs_of(config.epochs)) if X.shape[1] == 2 else set()
+    snapshot_epochs = set(snapshot_epochs_of(config.epochs)) if X.ndim == 2 and X.shape[1] == 2 else set()
     grid = _snapshot_grid(X) if snapshot_epochs else None
     predicted, hidden = [], []
     try:
@@ -207,6 +256,13 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
         if config.hidden:
             result.snapshots["hidden"] = np.array(hidden, dtype=np.float32)
     return result
+
+
+def _build(config: TrainConfig, sample_shape: tuple[int, ...], classes: int) -> nn.Sequential:
+    """The model `config` asks for, for samples of `sample_shape`."""
+    if config.model == "cnn":
+        return build_cnn(sample_shape[-2:], classes, config.channels)
+    return build_model(sample_shape[0], classes, config.hidden, config.activation)
 
 
 def _forward_over_grid(model: nn.Sequential, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -289,7 +345,7 @@ def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], lis
     try:
         from minigrad import plots
         written.append(plots.learning_curves(result.history, out / "learning_curves.png"))
-        if result.splits[0].shape[1] == 2:
+        if result.splits[0].ndim == 2 and result.splits[0].shape[1] == 2:
             written.append(decision_boundary_picture(result, out / "decision_boundary.png"))
         if result.stats:
             written.append(plots.gradient_flow(result.stats, out / "gradient_flow.png"))
@@ -342,6 +398,12 @@ def load_trained(out: str | Path) -> nn.Sequential:
     out = Path(out)
     config = TrainConfig(**json.loads((out / "config.json").read_text()))
     weights = load(out / "model.npz")
+    if config.model == "cnn":  # the image side from the Linear's inputs: channels × (side / 2^convolutions)²
+        pooled = weights[f"{3 * len(config.channels) + 1}.weight"].shape[1] // config.channels[-1]
+        side = 2 ** len(config.channels) * math.isqrt(pooled)
+        model = build_cnn((side, side), weights[f"{3 * len(config.channels) + 1}.weight"].shape[0], config.channels)
+        model.load_state_dict(weights)
+        return model
     classes, in_features = weights[f"{2 * len(config.hidden)}.weight"].shape[0], weights["0.weight"].shape[1]
     model = build_model(in_features, classes, config.hidden, config.activation)
     model.load_state_dict(weights)

@@ -48,7 +48,7 @@ def page_data(result: training.TrainResult) -> dict[str, Any]:
     weights = [i for i, name in enumerate(names) if name.endswith("weight")]
     config = result.config
     data: dict[str, Any] = {
-        "title": f"{config.dataset}: {'-'.join(map(str, config.hidden))} {config.activation} MLP, "
+        "title": f"{config.dataset}: {_architecture(config)}, "
                  f"{training.LOSS_NAMES[config.loss]} loss, {config.optimizer} lr {config.lr:g}, {epochs} epochs",
         "epochs": shown,
         "history": {key: _clean([row[key] for row in history])
@@ -100,3 +100,10 @@ def page(result: training.TrainResult) -> str:
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return body.replace("<!--TITLE-->", html.escape(data["title"])).replace("/*STYLE*/", style) \
         .replace("/*DATA*/", payload).replace("/*SCRIPT*/", script)
+
+
+def _architecture(config: training.TrainConfig) -> str:
+    """'64-64 relu MLP', or for a CNN its channels: '32-64 channel relu CNN'."""
+    if getattr(config, "model", "mlp") == "cnn":
+        return f"{'-'.join(map(str, config.channels))} channel {config.activation} CNN"
+    return f"{'-'.join(map(str, config.hidden))} {config.activation} MLP"

@@ -120,10 +120,15 @@ def minigrad_model(weights) -> nn.Sequential:
 
 def minigrad_step(w: Workload, weights, fused: bool = True) -> tuple[Callable[[], None], Callable[[], list]]:
     """One training step with minigrad, and a function that reads its weights back."""
-    model = minigrad_model(weights)
     loss_fn = nn.CrossEntropyLoss(fused=fused) if w.loss == "ce" else nn.MSELoss(fused=fused)
+    return sgd_step(minigrad_model(weights), loss_fn, *batch(w), layers=(nn.Linear,))
+
+
+def sgd_step(model: nn.Module, loss_fn: nn.Module, x: np.ndarray, y: np.ndarray,
+             layers: tuple[type, ...]) -> tuple[Callable[[], float], Callable[[], list]]:
+    """minigrad's training step on one batch (PyTorch's loop, name for name), and a
+    function that reads back the (weight, bias) of each layer of the given types."""
     optimizer = optim.SGD(model.parameters(), lr=LR)
-    x, y = batch(w)
     x = Tensor(x)
 
     def step() -> float:
@@ -133,7 +138,7 @@ def minigrad_step(w: Workload, weights, fused: bool = True) -> tuple[Callable[[]
         optimizer.step()
         return loss.item()
 
-    return step, lambda: [(m.weight.data, m.bias.data) for m in model if isinstance(m, nn.Linear)]
+    return step, lambda: [(m.weight.data, m.bias.data) for m in model if isinstance(m, layers)]
 
 
 def numpy_step(w: Workload, weights) -> tuple[Callable[[], None], Callable[[], list]]:
@@ -352,20 +357,7 @@ def minigrad_cnn_model(weights) -> nn.Sequential:
 
 def minigrad_cnn_step(w: Workload, weights) -> tuple[Callable[[], float], Callable[[], list]]:
     """One CNN training step with minigrad (nn layers, the fused loss, optim.SGD)."""
-    model = minigrad_cnn_model(weights)
-    loss_fn = nn.CrossEntropyLoss()
-    optimizer = optim.SGD(model.parameters(), lr=LR)
-    x, y = cnn_batch(w)
-    x = Tensor(x)
-
-    def step() -> float:
-        optimizer.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-
-    return step, lambda: [(m.weight.data, m.bias.data) for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+    return sgd_step(minigrad_cnn_model(weights), nn.CrossEntropyLoss(), *cnn_batch(w), layers=(nn.Conv2d, nn.Linear))
 
 
 def numpy_cnn_step(w: Workload, weights) -> tuple[Callable[[], float], Callable[[], list]]:

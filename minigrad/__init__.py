@@ -16,7 +16,7 @@ from minigrad.backward import topological_order, unbroadcast
 from minigrad.engine import Tensor
 from minigrad.errors import BadIndexError, ShapeError
 from minigrad.grad_mode import no_grad
-from minigrad.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from minigrad.gradient_check import GradcheckError, gradcheck, gradgradcheck
 from minigrad.shape_ops import concatenate, stack, where
 
 __all__ = [

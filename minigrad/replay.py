@@ -80,7 +80,7 @@ class Replay:
 
     def _repr_html_(self) -> str:
         return (f'<iframe srcdoc="{html.escape(self.html)}" title="backward replay" '
-                f'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>')
+                f'style="width: 100%; height: 640px; box-sizing: border-box; border: 1px solid #ddd"></iframe>')
 
 
 def replay(root: Tensor, path: str | os.PathLike[str] | None = None, *, title: str | None = None,
@@ -213,6 +213,10 @@ h2 { font-size: 20px; margin: 0 0 8px; color: #c2255c; }
 #graph g.edge.active polygon { fill: #c2255c; stroke: #c2255c; }
 #graph g.edge.active text, #graph g.current text.gradient { fill: #c2255c; font-weight: bold; }
 #graph g.upstream text.gradient { font-weight: bold; } #graph text.pending { fill: #888; }
+@media (max-width: 900px) {  /* narrow (a notebook's output, a docs page): the text under the graph, full width */
+  main { flex-direction: column; }
+  #panel { width: auto; max-height: 40%; border-left: 0; border-top: 1px solid #ddd; }
+}
 </style></head>
 <body>
 <header>

@@ -242,6 +242,16 @@ def test_every_text_is_at_least_12_px_at_1366_by_768(name, tmp_path):
     assert len(sizes) > 20 and [(text, size) for text, size in sizes if size < 12] == []
 
 
+@needs_browser
+def test_in_a_narrow_frame_the_text_goes_under_the_graph_which_keeps_the_full_width(tmp_path):
+    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")  # a notebook's output is about 720 px wide
+    with open_page(page.path, viewport={"width": 720, "height": 640}) as visit:
+        graph, panel = (visit.page.locator(selector).bounding_box() for selector in ("#graph", "#panel"))
+        svg = visit.page.locator("#graph svg").bounding_box()
+    assert panel["y"] >= graph["y"] + graph["height"] - 1 and graph["width"] >= 700
+    assert svg["width"] <= graph["width"]  # the graph is not cut at the side
+
+
 def test_a_folder_as_the_path_is_refused_with_the_path_it_expected(tmp_path):
     with pytest.raises(ValueError, match=r"^replay: .* is a folder; expected the path of the page"):
         viz.replay(used_twice(), tmp_path)

@@ -4,7 +4,9 @@ them the tests that need a browser are skipped, saying what to install.
 
 `open_page(path)` yields a Playwright page at 1366×768 that records what a
 reader would never see: JavaScript errors, console errors, and every request
-that is not for the page's own file (a self-contained page makes none).
+that is not for the page's own file (a self-contained page makes none). For a
+page of a site, `open_page(url, within=root)` also lets through the requests
+under the site's root.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class Visit:
 
 
 @contextlib.contextmanager
-def open_page(path: Path, viewport: dict[str, int] = WINDOW) -> Iterator[Visit]:
+def open_page(path: Path | str, viewport: dict[str, int] = WINDOW, within: str | None = None) -> Iterator[Visit]:
+    """`path` is a file or a URL; a request under `within` (a URL prefix) is the page's own too."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -61,11 +64,12 @@ def open_page(path: Path, viewport: dict[str, int] = WINDOW) -> Iterator[Visit]:
             page.on("pageerror", lambda error: visit.errors.append(f"JavaScript error: {error}"))
             page.on("console", lambda message: visit.errors.append(f"console {message.type}: {message.text}")
                     if message.type == "error" else None)
-            own = Path(path).resolve().as_uri()
+            own = path if isinstance(path, str) else Path(path).resolve().as_uri()
 
             def route(request_route) -> None:
                 url = request_route.request.url
-                if url.split("#")[0] == own or url.startswith(("data:", "blob:", "about:")):
+                if url.split("#")[0] == own or (within and url.startswith(within)) \
+                        or url.startswith(("data:", "blob:", "about:")):
                     request_route.continue_()
                 else:
                     visit.outside_requests.append(url)

@@ -1,0 +1,55 @@
+"""MkDocs hooks for minigrad's site (mkdocs.yml, `hooks`): the pages that do not live in docs/.
+
+- The notebook examples/why_cross_entropy.ipynb becomes the page
+  why_cross_entropy.html; mkdocs-jupyter runs it at every build, so its outputs
+  are this build's. The docs link it as ../examples/why_cross_entropy.ipynb,
+  which works on a code host; in the site the link leads to its page.
+- The explorable pages are written by minigrad at every build, as the commands
+  `minigrad explain`, `minigrad train` and `minigrad compare` write them with
+  their default options: pages/explain/index.html (with replay.html beside it,
+  which it links), pages/train/report.html and pages/compare/compare.html.
+  Every number on them is minigrad's, computed for this build; docs/explore.md
+  embeds them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "examples" / "why_cross_entropy.ipynb"
+EXPLORABLE = ["explain/index.html", "explain/replay.html", "train/report.html", "compare/compare.html"]
+
+
+def explorable_pages() -> dict[str, str]:
+    """{path under pages/: HTML} for the pages minigrad's three commands write by default."""
+    from minigrad import compare, explain, training
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        _, problems = explain.write_explanation(out / "explain")
+        if problems:  # without a Graphviz renderer the pages would show no graphs
+            raise PluginError("the explain page has no graphs: " + "; ".join(problems))
+        training.write_outputs(training.fit(training.TrainConfig()), out / "train")
+        config = compare.CompareConfig()
+        compare.write_outputs(compare.compare(config), config, out / "compare")
+        return {name: (out / name).read_text(encoding="utf-8") for name in EXPLORABLE}
+
+
+def on_page_markdown(markdown: str, **kwargs: object) -> str:
+    return markdown.replace(f"](../examples/{NOTEBOOK.name})", f"]({NOTEBOOK.name})")
+
+
+@event_priority(50)  # before mkdocs-jupyter's on_files, which makes the notebook a page
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    files.append(File(NOTEBOOK.name, src_dir=str(NOTEBOOK.parent), dest_dir=config.site_dir,
+                      use_directory_urls=config.use_directory_urls))
+    for name, html in explorable_pages().items():
+        files.append(File.generated(config, f"pages/{name}", content=html))
+    return files

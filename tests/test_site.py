@@ -1,0 +1,243 @@
+"""The docs as a site (mkdocs.yml): `mkdocs build --strict` builds it with no
+warning, the API reference documents every public name, the notebook page
+carries this build's outputs, and in headless Chromium, served from
+127.0.0.1, the home page, the API reference, the notebook and the embedded
+explorable pages run with no JavaScript error and no outside request, read at
+1366×768, their controls work inside the site, and search finds.
+
+The site is built once, into a temporary folder, by the README's command."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from browser import needs_browser, open_page
+from test_docs_pages import API_MODULES, documented_names
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_EXTRA = ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter")
+EXPLORABLE = ["pages/explain/index.html", "pages/explain/replay.html", "pages/train/report.html",
+              "pages/compare/compare.html"]
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory):
+    """(the site's folder, what `mkdocs build --strict` printed)."""
+    missing = [name for name in DOCS_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        pytest.skip(f"the docs extra is not installed (no {', '.join(missing)}): pip install -e '.[docs]'")
+    site = tmp_path_factory.mktemp("site")
+    run = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return site, run.stdout + run.stderr
+
+
+@pytest.fixture(scope="module")
+def site(build):
+    return build[0]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    """The site's root URL, served by Python's http.server on 127.0.0.1 (as `mkdocs serve` would)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=site))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_site_builds_strictly_with_no_warning(build):
+    _, log = build
+    assert not re.findall(r"^(?:WARNING|ERROR)\s+-.*$", log, flags=re.M)
+
+
+def test_every_page_of_the_nav_is_built(site):
+    for page in ["index.html", "autodiff.html", "vanishing_gradients.html", "why_cross_entropy.html",
+                 "explore.html", "claims.html", "api/index.html", "api/functional.html"]:
+        assert (site / page).is_file(), page
+
+
+@pytest.mark.parametrize("module", API_MODULES)
+def test_the_api_reference_has_an_entry_for_every_public_name(site, module):
+    page = (site / "api" / f"{module.removeprefix('minigrad.')}.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'id="([^"]+)"', page))
+    names = [name for name, _ in documented_names(module)]
+    assert names and not [name for name in names if name not in anchors]
+
+
+def test_the_api_reference_shows_doctests_as_code_not_as_quotations(site):
+    page = (site / "api" / "minigrad.html").read_text(encoding="utf-8")
+    assert "<blockquote" not in page
+    assert '<div class="highlight"><pre><span></span><code><span class="gp">&gt;&gt;&gt; </span>' in page
+
+
+def test_the_api_reference_shows_each_ops_source(site):
+    page = (site / "api" / "minigrad.html").read_text(encoding="utf-8")
+    assert "Source code in <code>minigrad/engine.py</code>" in page
+
+
+def test_the_notebook_page_carries_this_builds_outputs(site):
+    page = (site / "why_cross_entropy.html").read_text(encoding="utf-8")
+    assert "σ′(z) = a(1 − a) = 0.0177" in page and "∂L/∂z = 0.0173" in page  # printed by its cells
+    assert page.count('class="jp-RenderedSVG') >= 3 and page.count("data:image/png;base64") >= 2
+
+
+@pytest.mark.parametrize("name", EXPLORABLE)
+def test_each_explorable_page_is_in_the_site_in_one_file(site, name):
+    html = (site / name).read_text(encoding="utf-8")
+    assert "<script>" in html and not re.search(r'(?:src|href)="(?:https?:)?//', html)
+
+
+# ------------------------------------------------------------- in a browser --
+
+def _texts_below(page, pixels: float) -> list[tuple[str, float]]:
+    """Visible text elements of the page's content whose font is smaller than `pixels`."""
+    return page.evaluate(
+        """pixels => Array.from(document.querySelectorAll('.md-content p, .md-content li, .md-content td, '
+                                                         + '.md-content code, .md-nav__link, .md-content h1'))
+             .filter(e => e.offsetParent && e.textContent.trim())
+             .map(e => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)])
+             .filter(([, size]) => size < pixels)""", pixels)
+
+
+def _smallest_figure_text(page) -> list[tuple[str, float]]:
+    """For each SVG figure shown as an image: (its file, the smallest text in it, in CSS pixels as shown)."""
+    return page.evaluate(
+        """async () => {
+             const out = [];
+             for (const img of document.querySelectorAll('.md-content img[src$=".svg"]')) {
+               const svg = await (await fetch(img.src)).text();
+               const width = parseFloat(svg.match(/<svg width="([\\d.]+)pt"/)[1]) * 4 / 3;
+               const sizes = Array.from(svg.matchAll(/font-size="([\\d.]+)"/g), m => parseFloat(m[1]) * 4 / 3);
+               out.push([img.getAttribute('src'), Math.min(...sizes) * img.getBoundingClientRect().width / width]);
+             }
+             return out;
+           }""")
+
+
+@needs_browser
+def test_the_home_page_reads_at_1366_by_768_with_no_error_or_outside_request(served):
+    with open_page(served + "index.html", within=served) as visit:
+        assert visit.page.title().startswith("minigrad")
+        assert not _texts_below(visit.page, 12)
+        figures = _smallest_figure_text(visit.page)
+        assert figures and all(smallest >= 12 for _, smallest in figures), figures
+        assert visit.page.locator(".md-nav__link", has_text="Derivatives of derivatives").count()
+    assert not visit.problems()
+
+
+@needs_browser
+@pytest.mark.parametrize("page", ["autodiff.html", "mse_vs_ce.html", "drawing_graphs.html", "higher_order.html",
+                                  "vanishing_gradients.html"])
+def test_the_tutorial_figures_read_at_1366_by_768(served, page):
+    with open_page(served + page, within=served) as visit:
+        figures = _smallest_figure_text(visit.page)
+    assert all(smallest >= 9 for _, smallest in figures), figures
+    assert not visit.problems()
+
+
+@needs_browser
+def test_the_api_page_shows_a_signature_a_doctest_and_the_source(served):
+    with open_page(served + "api/functional.html", within=served) as visit:
+        entry = visit.page.locator('[id="minigrad.functional.cross_entropy"]')
+        assert entry.count() == 1
+        signatures = visit.page.eval_on_selector_all(".doc-signature", "els => els.map(e => e.textContent)")
+        assert any(text.startswith("cross_entropy(logits: Tensor, target") for text in signatures), signatures
+        assert visit.page.locator(".doc-contents .highlight .gp").count() >= 5  # the prompts of doctests
+        assert not _texts_below(visit.page, 12)
+    assert not visit.problems()
+
+
+@needs_browser
+def test_search_finds_the_hessian_in_the_tutorial_and_the_reference(served):
+    with open_page(served + "index.html", within=served) as visit:
+        page = visit.page
+        page.click(".md-search__input")
+        page.keyboard.type("hessian")
+        page.wait_for_selector(".md-search-result__item", timeout=15_000)
+        links = page.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.href)")
+    found = {re.sub(r"\?h=[^#]*", "", link.removeprefix(served)) for link in links}  # ?h= highlights the word
+    assert "higher_order.html" in found and "api/minigrad.html#minigrad.hessian" in found, found
+    assert not visit.problems()
+
+
+@needs_browser
+def test_no_output_of_the_notebook_page_is_cut_or_shrunk(served):
+    with open_page(served + "why_cross_entropy.html", within=served) as visit:
+        outputs = visit.page.evaluate(
+            """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output iframe'),
+                 e => { const box = e.getBoundingClientRect(), area = e.closest('.jp-OutputArea-output').getBoundingClientRect();
+                        return [e.tagName, box.left >= area.left - 0.5 && box.right <= area.right + 0.5,
+                                e.tagName === 'IMG' ? box.width / e.naturalWidth : 1]; })""")
+        assert len(outputs) >= 6  # three graphs, the replay, two plots
+        assert all(inside for _, inside, _ in outputs), outputs
+        assert all(shown >= 0.99 for _, _, shown in outputs), outputs
+    assert not visit.problems()
+
+
+def _frame(visit, name):
+    """The embedded page `name`, scrolled into view (the iframes load lazily) and loaded."""
+    visit.page.locator(f'iframe[src="{name}"]').scroll_into_view_if_needed()
+    visit.page.wait_for_function(
+        "name => { const f = document.querySelector(`iframe[src=\"${name}\"]`);"
+        " return f.contentDocument && f.contentDocument.readyState === 'complete' && f.contentDocument.body"
+        " && f.contentDocument.body.children.length; }", arg=name)
+    return next(frame for frame in visit.page.frames if frame.url.endswith(name))
+
+
+def _move(frame, slider, index):
+    """Set a range input to `index` ("max": its last position), as a reader dragging it would."""
+    frame.eval_on_selector(slider, "(s, i) => { s.value = i === 'max' ? s.max : i; s.dispatchEvent(new Event('input')); }",
+                           index)
+
+
+@needs_browser
+def test_the_embedded_explain_page_moves_its_neuron_and_reads_at_1366_by_768(served):
+    with open_page(served + "explore.html", within=served) as visit:
+        frame = _frame(visit, "pages/explain/index.html")
+        assert frame.text_content("#out-z") == "4"  # x = 1, w = 2, b = 2
+        b_grid = frame.evaluate("DATA.grid.b")
+        _move(frame, "#slider-b", b_grid.index(-4.0))
+        assert frame.text_content("#out-z") == "-2"
+        sizes = frame.eval_on_selector_all(
+            "#graphs text", "els => els.map(e => parseFloat(e.getAttribute('font-size')) * e.getScreenCTM().a)")
+        assert sizes and min(sizes) >= 10, min(sizes)
+    assert not visit.problems()
+
+
+@needs_browser
+def test_the_embedded_replay_steps_through_backward(served):
+    with open_page(served + "explore.html", within=served) as visit:
+        frame = _frame(visit, "pages/explain/replay.html")
+        first = frame.text_content("#counter")
+        frame.click("#next")
+        assert frame.text_content("#counter") != first and frame.text_content("#counter").startswith("step 1 of")
+    assert not visit.problems()
+
+
+@needs_browser
+@pytest.mark.parametrize("name, slider, shown", [("pages/train/report.html", "#slider-epoch", "#value-epoch"),
+                                                 ("pages/compare/compare.html", "#epoch", "#epoch-value")])
+def test_the_embedded_training_pages_follow_their_epoch_slider(served, name, slider, shown):
+    with open_page(served + "explore.html", within=served) as visit:
+        frame = _frame(visit, name)
+        before = frame.text_content(shown)
+        _move(frame, slider, 0 if frame.eval_on_selector(slider, "s => s.value !== s.min") else "max")
+        assert frame.text_content(shown) != before
+    assert not visit.problems()

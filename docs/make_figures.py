@@ -202,7 +202,7 @@ def activations_plot(path: Path) -> Path:
     z = np.linspace(-5, 5, 1001)  # float64; contains 0
     curves = [(r"$\sigma(z)$", r"$\sigma'(z)$", Tensor.sigmoid), (r"$\tanh(z)$", r"$\tanh'(z)$", Tensor.tanh),
               (r"relu$(z)$", r"relu$'(z)$", Tensor.relu)]
-    figure, (values, slopes) = plt.subplots(1, 2, figsize=(10, 3.8))
+    figure, (values, slopes) = plt.subplots(1, 2, figsize=(8.8, 3.6))
     for label, slope_label, function in curves:
         values.plot(z, function(Tensor(z)).data, label=label)
         slopes.plot(z, derivative(function, z), label=slope_label)
@@ -222,8 +222,8 @@ def information_plot(path: Path) -> Path:
     """H(p, q), H(p) and D(p ‖ q) in bits against q, for a soft and a one-hot binary p."""
     plt = _pyplot()
     q1 = np.linspace(0.01, 0.99, 197)
-    figure, panels = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-    titles = ("soft p = (0.7, 0.3)", "one-hot p = (1, 0): H(p) = 0, so H(p, q) = D(p ‖ q)")
+    figure, panels = plt.subplots(1, 2, figsize=(8.8, 3.8), sharey=True)
+    titles = ("soft p = (0.7, 0.3)", "one-hot p = (1, 0): H(p) = 0,\nso H(p, q) = D(p ‖ q)")
     for axes, p, title in zip(panels, ([0.7, 0.3], [1.0, 0.0]), titles):
         qs = [[q, 1 - q] for q in q1]
         axes.plot(q1, [information.cross_entropy(p, q, base=2) for q in qs], linewidth=3, alpha=0.6,
@@ -231,7 +231,7 @@ def information_plot(path: Path) -> Path:
         axes.plot(q1, [information.kl_divergence(p, q, base=2) for q in qs], linestyle="--", label="D(p ‖ q)")
         axes.axhline(information.entropy(p, base=2), color="gray", linewidth=1, label="H(p)")
         axes.axvline(p[0], color="gray", linestyle=":", linewidth=1)
-        axes.set(title=title, xlabel="q₁, the first probability of q = (q₁, 1 − q₁)", ylim=(0, 4))
+        axes.set(title=title, xlabel="q₁, in q = (q₁, 1 − q₁)", ylim=(0, 4))
         axes.grid(alpha=0.3)
         axes.legend(loc="upper right")
     soft = [0.7, 0.3]
@@ -263,7 +263,7 @@ def vanishing_gradients_plot(path: Path) -> Path:
 
     plt = _pyplot()
     colours = {"mse": "#d6604d", "ce": "#4393c3"}
-    figure, axes = plt.subplots(2, len(VANISHING_DEPTHS), figsize=(12, 6.4), sharey="row")
+    figure, axes = plt.subplots(2, len(VANISHING_DEPTHS), figsize=(8.8, 6.4), sharey="row")
     for column, hidden in enumerate(VANISHING_DEPTHS):
         config = compare.CompareConfig(hidden=hidden)
         runs = compare.compare(config)
@@ -275,14 +275,14 @@ def vanishing_gradients_plot(path: Path) -> Path:
             gradients.plot(positions, norms, "o-", color=colours[run.loss], label=training.LOSS_NAMES[run.loss])
             accuracy.plot([h["epoch"] for h in run.history], [h["train_accuracy"] for h in run.history],
                           color=colours[run.loss], label=training.LOSS_NAMES[run.loss])
-        gradients.set(yscale="log", title=f"{len(hidden)} sigmoid layer{'s' * (len(hidden) > 1)}: "
+        gradients.set(yscale="log", title=f"{len(hidden)} sigmoid layer{'s' * (len(hidden) > 1)}:\n"
                                           "‖∂L/∂W‖ in epoch 1",
-                      xlabel="Linear layer (1 = input side; last = output)", xticks=positions)
+                      xlabel="Linear layer\n(1: input side)", xticks=positions)
         accuracy.axhline(compare.TARGET_ACCURACY, color="gray", linestyle=":", linewidth=1)
         accuracy.set(title="train accuracy", xlabel="epoch", ylim=(0.4, 1.02))
         for axes_ in (gradients, accuracy):
             axes_.grid(alpha=0.3)
-    axes[0][0].legend(loc="upper left")
+    axes[0][0].legend(loc="lower right")
     return _save(figure, path)
 
 

@@ -30,7 +30,7 @@ def learning_curves(history: Sequence[dict[str, float]], path: str | Path) -> Pa
     'curves.png'
     """
     epochs = [row["epoch"] for row in history]
-    figure = Figure(figsize=(10, 4))
+    figure = Figure(figsize=(8, 3.3))  # 880 px at 110 dpi: a docs column (834-880 px) keeps its text about full size
     loss_axes, accuracy_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, [row["train_loss"] for row in history])
     loss_axes.set(xlabel="epoch", ylabel="training loss", title="loss")

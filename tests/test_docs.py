@@ -40,3 +40,9 @@ def test_committed_figures_are_what_make_figures_draws_today(tmp_path):
 def test_every_image_a_page_shows_exists(page):
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text()):
         assert (page.parent / image).exists(), f"{page.name} shows {image}, which does not exist"
+
+
+def test_every_plot_the_docs_show_is_at_most_880_px_wide_so_a_page_does_not_shrink_its_text():
+    for plot in sorted((ROOT / "docs" / "figures").glob("*.png")):
+        width = int.from_bytes(plot.read_bytes()[16:20], "big")  # a PNG's IHDR chunk: width, then height
+        assert width <= 880, f"{plot.name} is {width} px wide: a docs column (834-880 px) would shrink its text"

@@ -1,7 +1,7 @@
 """The docs as a site (mkdocs.yml): `mkdocs build --strict` builds it with no
 warning, the API reference documents every public name, the notebook page
 carries this build's outputs, and in headless Chromium, served from
-127.0.0.1, the home page, the API reference, the notebook and the embedded
+127.0.0.1 (and, for search and an embedded page, opened from disk), the home page, the API reference, the notebook and the embedded
 explorable pages run with no JavaScript error and no outside request, read at
 1366×768, their controls work inside the site, and search finds.
 
@@ -164,15 +164,21 @@ def test_the_api_page_shows_a_signature_a_doctest_and_the_source(served):
     assert not visit.problems()
 
 
+@pytest.fixture(scope="module", params=["http", "file"])
+def root(request, site):
+    """The site's root URL: served from 127.0.0.1, or opened from disk (file://)."""
+    return request.getfixturevalue("served") if request.param == "http" else site.as_uri() + "/"
+
+
 @needs_browser
-def test_search_finds_the_hessian_in_the_tutorial_and_the_reference(served):
-    with open_page(served + "index.html", within=served) as visit:
+def test_search_finds_the_hessian_in_the_tutorial_and_the_reference(root):
+    with open_page(root + "index.html", within=root) as visit:
         page = visit.page
         page.click(".md-search__input")
         page.keyboard.type("hessian")
         page.wait_for_selector(".md-search-result__item", timeout=15_000)
         links = page.eval_on_selector_all(".md-search-result__item a", "links => links.map(a => a.href)")
-    found = {re.sub(r"\?h=[^#]*", "", link.removeprefix(served)) for link in links}  # ?h= highlights the word
+    found = {re.sub(r"\?h=[^#]*", "", link.removeprefix(root)) for link in links}  # ?h= highlights the word
     assert "higher_order.html" in found and "api/minigrad.html#minigrad.hessian" in found, found
     assert not visit.problems()
 
@@ -193,12 +199,16 @@ def test_no_output_of_the_notebook_page_is_cut_or_shrunk(served):
 
 def _frame(visit, name):
     """The embedded page `name`, scrolled into view (the iframes load lazily) and loaded."""
-    visit.page.locator(f'iframe[src="{name}"]').scroll_into_view_if_needed()
-    visit.page.wait_for_function(
-        "name => { const f = document.querySelector(`iframe[src=\"${name}\"]`);"
-        " return f.contentDocument && f.contentDocument.readyState === 'complete' && f.contentDocument.body"
-        " && f.contentDocument.body.children.length; }", arg=name)
-    return next(frame for frame in visit.page.frames if frame.url.endswith(name))
+    iframe = visit.page.locator(f'iframe[src="{name}"]')
+    iframe.scroll_into_view_if_needed()
+    handle = iframe.element_handle()
+    for _ in range(300):  # until the lazy iframe has left about:blank for its page
+        frame = handle.content_frame()
+        if frame is not None and frame.url.endswith(name):
+            break
+        visit.page.wait_for_timeout(100)
+    frame.wait_for_load_state("load")
+    return frame
 
 
 def _move(frame, slider, index):
@@ -208,8 +218,8 @@ def _move(frame, slider, index):
 
 
 @needs_browser
-def test_the_embedded_explain_page_moves_its_neuron_and_reads_at_1366_by_768(served):
-    with open_page(served + "explore.html", within=served) as visit:
+def test_the_embedded_explain_page_moves_its_neuron_and_reads_at_1366_by_768(root):
+    with open_page(root + "explore.html", within=root) as visit:
         frame = _frame(visit, "pages/explain/index.html")
         assert frame.text_content("#out-z") == "4"  # x = 1, w = 2, b = 2
         b_grid = frame.evaluate("DATA.grid.b")

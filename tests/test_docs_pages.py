@@ -105,3 +105,10 @@ def test_the_tutorial_index_links_every_page():
     index = (DOCS / "README.md").read_text(encoding="utf-8")
     linked = set(LINK.findall(index))
     assert {page.name for page in PAGES if page.name != "README.md"} <= linked
+
+
+def test_the_home_pages_numbers_are_those_of_the_figure_it_shows():
+    home = (DOCS / "README.md").read_text(encoding="utf-8")
+    figure = (DOCS / "figures" / "mse_vs_ce.svg").read_text(encoding="utf-8")
+    assert "(a = 0.982, target 0)" in home and "σ′(z) = 0.01766" in home
+    assert "a = 0.982" in figure and "σ′ = ∂a/∂z = 0.01766" in figure and "∂L/∂z = 0.982" in figure

@@ -19,10 +19,11 @@ from minigrad.grad_mode import no_grad
 from minigrad.gradient_check import GradcheckError, gradcheck, gradgradcheck
 from minigrad.shape_ops import concatenate, stack, where
 
-__all__ = [
-    "BadIndexError", "GradcheckError", "ShapeError", "Tensor", "concatenate", "functional", "generator", "grad",
-    "gradcheck", "gradgradcheck", "hessian", "hvp",
-    "information", "load", "manual_seed", "nn", "no_grad", "ones", "optim", "randn", "save", "stack", "tensor",
-    "topological_order", "unbroadcast", "where", "zeros",
+__all__ = [  # in reading order (the API reference follows it)
+    "Tensor", "tensor", "zeros", "ones", "randn", "manual_seed", "generator",
+    "no_grad", "grad", "hvp", "hessian", "gradcheck", "gradgradcheck",
+    "concatenate", "stack", "where", "topological_order", "unbroadcast", "save", "load",
+    "ShapeError", "BadIndexError", "GradcheckError",
+    "functional", "information", "nn", "optim",
 ]
 __version__ = "0.1.0"

@@ -61,6 +61,7 @@ class OneLineProperties(griffe.Extension):
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "property":
             doc = next((keyword.value.value for keyword in call.keywords if keyword.arg == "doc"
                         and isinstance(keyword.value, ast.Constant)), None)
-            if doc is not None:
+            if doc is not None:  # shown as `@property def name` would be: its docstring, no value, one label
                 attr.docstring = griffe.Docstring(doc, lineno=node.lineno, parent=attr)
-                attr.labels.add("property")
+                attr.labels = {"property"}
+                attr.value = None

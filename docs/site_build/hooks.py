@@ -1,4 +1,5 @@
-"""MkDocs hooks for minigrad's site (mkdocs.yml, `hooks`): the pages that do not live in docs/.
+"""MkDocs hooks for minigrad's site (mkdocs.yml, `hooks`): the pages that do not live in docs/,
+and a search index without the API reference's source listings.
 
 - The notebook examples/why_cross_entropy.ipynb becomes the page
   why_cross_entropy.html; mkdocs-jupyter runs it at every build, so its outputs
@@ -44,6 +45,12 @@ def explorable_pages() -> dict[str, str]:
 
 def on_page_markdown(markdown: str, **kwargs: object) -> str:
     return markdown.replace(f"](../examples/{NOTEBOOK.name})", f"]({NOTEBOOK.name})")
+
+
+def on_page_content(html: str, **kwargs: object) -> str:
+    """Keep the API reference's "Source code in …" blocks out of the search index: a search for
+    no_grad should find its entry and the tutorial, not every function whose source mentions it."""
+    return html.replace('<details class="mkdocstrings-source"', '<details class="mkdocstrings-source" data-search-exclude')
 
 
 @event_priority(50)  # before mkdocs-jupyter's on_files, which makes the notebook a page

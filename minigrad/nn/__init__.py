@@ -13,8 +13,9 @@ from minigrad.nn.loss_modules import (BCELoss, BCEWithLogitsLoss, CrossEntropyLo
                                       MSELoss, MultiMarginLoss, NLLLoss)
 from minigrad.nn.module import Module
 
-__all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "Conv2d", "CrossEntropyLoss", "Flatten", "HuberLoss", "KLDivLoss", "L1Loss",
-    "Linear", "LogSoftmax", "MaxPool2d", "MSELoss", "Module", "MultiMarginLoss", "NLLLoss", "ReLU", "Sequential",
-    "Sigmoid", "Softmax", "Tanh",
+__all__ = [  # in reading order (the API reference follows it): the base class, layers, activations, losses
+    "Module", "Linear", "Sequential", "Conv2d", "MaxPool2d", "Flatten",
+    "ReLU", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
+    "MSELoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "L1Loss", "HuberLoss", "KLDivLoss",
+    "MultiMarginLoss",
 ]

@@ -350,7 +350,7 @@ def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -
 
 def multi_margin_loss(logits: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean",
                       fused: bool = True) -> Tensor:
-    """Multi-class hinge (SVM) loss Σ_{i ≠ y} max(0, margin - z_y + z_i) / C.
+    """Multi-class hinge (SVM) loss: Σ over i ≠ y of max(0, margin - z_y + z_i) / C.
 
     >>> multi_margin_loss(Tensor([[3.0, 0.0, 2.5]]), np.array([0])).item()
     0.1666666716337204

@@ -144,7 +144,7 @@ class FusedKLDiv(FusedLoss):
 
 
 class FusedMultiMargin(FusedLoss):
-    """Multi-class hinge: Σ_{i ≠ y} max(0, margin - z_y + z_i) / C."""
+    """Multi-class hinge: Σ over i ≠ y of max(0, margin - z_y + z_i) / C."""
 
     curved = False
 

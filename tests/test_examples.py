@@ -9,6 +9,7 @@ temporary folder, and its returned numbers and figures are checked below.
 
 import importlib.util
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -339,10 +340,15 @@ def test_the_docs_quote_the_slopes_of_the_run(run):
     assert_quoted("loss_zoo", f"slopes {slopes['L2 (MSE)']:g} (L2), {slopes['L1']:g} (L1, Huber)")
 
 
-def test_the_docs_quote_the_test_errors_of_the_spirals_run(run):
+def test_the_docs_quote_the_test_errors_of_the_spirals_run_to_within_two_test_points(run):
+    # float32 training rounds differently under different BLAS kernels (OpenBLAS picks them by CPU), which can
+    # flip one or two of the 150 test points: the docs quote one run and say so
     spirals = run("mse_vs_ce_classifier")["spirals"]
-    assert_quoted("mse_vs_ce_classifier", f"{spirals['MSE']['test_error']:.1%}",
-                  f"{spirals['cross-entropy']['test_error']:.1%}")
+    for page, text in quoted("mse_vs_ce_classifier").items():
+        mse, ce = (float(number) / 100 for number in re.findall(r"(\d+\.\d)%", text)[:2])
+        assert "one run" in text, f"{page} does not say that its spirals errors are one run's"
+        assert abs(mse - spirals["MSE"]["test_error"]) <= 2 / 150 + 1e-9, (page, mse, spirals["MSE"]["test_error"])
+        assert abs(ce - spirals["cross-entropy"]["test_error"]) <= 2 / 150 + 1e-9, (page, ce, spirals["cross-entropy"])
 
 
 def test_the_docs_quote_the_test_accuracy_of_the_digits_run(run):

@@ -190,11 +190,20 @@ def test_a_runs_decision_boundary_is_titled_with_its_dataset_loss_and_test_accur
     assert f"test accuracy {result.history[-1]['test_accuracy']:.1%}" in titles[0]
 
 
-def test_docs_training_shows_what_the_default_run_prints(tmp_path, capsys):
+def test_docs_training_shows_what_the_default_run_prints_up_to_the_machines_rounding(tmp_path, capsys):
+    # float32 sums round differently under different BLAS kernels (OpenBLAS picks them by CPU): the text must
+    # be the same, each loss within 1%, each accuracy within 2 of the 75 test points
     page = (Path(__file__).resolve().parent.parent / "docs" / "training.md").read_text(encoding="utf-8")
     shown = re.search(r"```text\n(.*?)```", page, re.S).group(1).splitlines()
     cli.main(["train", "--out", str(tmp_path)])
-    assert capsys.readouterr().out.splitlines()[:len(shown)] == shown
+    printed = capsys.readouterr().out.splitlines()[:len(shown)]
+    number = r"\d+\.\d+"
+    assert [re.sub(number, "#", line) for line in printed] == [re.sub(number, "#", line) for line in shown]
+    for line_printed, line_shown in zip(printed, shown):
+        for (got, percent), (quoted, _) in zip(re.findall(f"({number})(%?)", line_printed),
+                                               re.findall(f"({number})(%?)", line_shown)):
+            tolerance = 2 / 75 * 100 if percent else 0.01 * float(quoted)
+            assert abs(float(got) - float(quoted)) <= tolerance + 1e-4, (line_printed, line_shown)
 
 
 def test_digits_with_a_cnn_fast_settings_reaches_95_percent_test_accuracy():

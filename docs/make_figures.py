@@ -21,7 +21,10 @@ import numpy as np
 
 import minigrad as mg
 import minigrad.functional as F
-from minigrad import Tensor, data, explain, graph_picture, information, nn, training, viz
+from minigrad import Tensor, information, nn, training, viz
+from minigrad.training import data
+from minigrad.lessons import explain
+from minigrad.viz import graph_picture
 
 DOCS = Path(__file__).resolve().parent
 FIGURES = DOCS / "figures"
@@ -245,7 +248,7 @@ def information_plot(path: Path) -> Path:
 
 def training_plots(folder: Path) -> list[Path]:
     """What `minigrad train` draws for its default run (spirals, cross-entropy)."""
-    from minigrad import plots
+    from minigrad.training import plots
 
     result = training.fit(training.TrainConfig())
     return [plots.learning_curves(result.history, folder / "spirals_curves.png"),
@@ -259,7 +262,7 @@ def vanishing_gradients_plot(path: Path) -> Path:
     """`minigrad compare` at depth 1, 2 and 4 (16 sigmoid units a layer, the moons): per
     Linear layer, its weight's gradient norm in the first epoch under MSE and CE (top), and
     the train accuracy over the epochs (bottom)."""
-    from minigrad import compare
+    from minigrad.lessons import compare
 
     plt = _pyplot()
     colours = {"mse": "#d6604d", "ce": "#4393c3"}

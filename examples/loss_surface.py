@@ -36,7 +36,8 @@ from matplotlib.colors import CenteredNorm  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
-from minigrad import Tensor, data  # noqa: E402
+from minigrad import Tensor  # noqa: E402
+from minigrad.training import data
 
 # Forty points of two moons, in float64 so that rounding stays near 1e-16; the
 # moons overlap a little, so the best (w, b) under cross-entropy is finite.

@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 from minigrad import Tensor, nn, optim  # noqa: E402
-from minigrad.data import load_digits, make_spirals, minibatches, train_test_split  # noqa: E402
+from minigrad.training.data import load_digits, make_spirals, minibatches, train_test_split  # noqa: E402
 
 
 def mse_on_softmax(logits, labels):

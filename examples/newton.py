@@ -33,7 +33,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
-from minigrad import Tensor, data  # noqa: E402
+from minigrad import Tensor  # noqa: E402
+from minigrad.training import data
 
 X, Y = (array.astype(np.float64) for array in data.make_moons(40, noise=0.2, seed=0))  # as in loss_surface.py
 TOLERANCE = 1e-8       # stop once the gradient norm is below this

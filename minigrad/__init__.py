@@ -1,5 +1,18 @@
 """minigrad: reverse-mode automatic differentiation on NumPy, written to be read.
 
+The package in reading order, each part using only the parts before it:
+
+    core/         the Tensor, the Op, the backward walk, grad mode, higher order, gradient checks
+    ops/          the primitive ops, each a forward and a backward side by side
+    functional/   layers, activations and losses as functions (import minigrad.functional as F)
+    nn/           modules in PyTorch's shape: Linear, Conv2d, Sequential, the activations and losses
+    optim.py, checkpoint.py, interop.py, information.py   optimizers, save and load, PyTorch, entropy
+    pages/        the one builder of every HTML page minigrad writes
+    viz/          pictures of the graph, and the backward replay (loaded on first use: the viz extra)
+    training/     data, the training loop, gradient statistics, and what a run writes
+    lessons/      `minigrad explain` and `minigrad compare`: the σ′ story, told with these numbers
+    cli.py        the `minigrad` command
+
 >>> from minigrad import Tensor
 >>> x = Tensor(3.0, requires_grad=True)
 >>> y = x * x + 2 * x
@@ -8,22 +21,33 @@
 8.0
 """
 
+from typing import Any
+
 from minigrad import functional, information, nn, optim
-from minigrad.autograd import grad, hessian, hvp
 from minigrad.checkpoint import load, save
-from minigrad.creation import generator, manual_seed, ones, randn, tensor, zeros
-from minigrad.backward import topological_order, unbroadcast
-from minigrad.engine import Tensor
-from minigrad.errors import BadIndexError, ShapeError
-from minigrad.grad_mode import no_grad
-from minigrad.gradient_check import GradcheckError, gradcheck, gradgradcheck
-from minigrad.shape_ops import concatenate, stack, where
+from minigrad.core.backward import topological_order, unbroadcast
+from minigrad.core.creation import generator, manual_seed, ones, randn, tensor, zeros
+from minigrad.core.errors import BadIndexError, ShapeError
+from minigrad.core.grad_mode import enable_grad, no_grad
+from minigrad.core.gradient_check import GradcheckError, gradcheck, gradgradcheck
+from minigrad.core.higher_order import grad, hessian, hvp
+from minigrad.core.op import Op
+from minigrad.core.tensor import Tensor
+from minigrad.ops.shape import concatenate, stack, where
 
 __all__ = [  # in reading order (the API reference follows it)
     "Tensor", "tensor", "zeros", "ones", "randn", "manual_seed", "generator",
-    "no_grad", "grad", "hvp", "hessian", "gradcheck", "gradgradcheck",
-    "concatenate", "stack", "where", "topological_order", "unbroadcast", "save", "load",
+    "no_grad", "enable_grad", "grad", "hvp", "hessian", "gradcheck", "gradgradcheck",
+    "concatenate", "stack", "where", "topological_order", "unbroadcast", "Op", "save", "load",
     "ShapeError", "BadIndexError", "GradcheckError",
-    "functional", "information", "nn", "optim",
+    "functional", "information", "nn", "optim", "viz",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """`minigrad.viz` on first use: it needs the viz extra (graphviz), and says so when it is missing."""
+    if name == "viz":
+        import minigrad.viz
+        return minigrad.viz
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

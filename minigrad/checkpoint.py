@@ -31,7 +31,7 @@ from typing import Any, BinaryIO, Mapping
 
 import numpy as np
 
-from minigrad.engine import Tensor
+from minigrad.core.tensor import Tensor
 from minigrad.nn.module import Module
 
 NOT_A_CHECKPOINT = "is not a valid minigrad checkpoint (.npz saved by minigrad.save)"

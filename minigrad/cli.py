@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, NoReturn, Sequence
 
-from minigrad import __version__, data
+from minigrad import __version__
+from minigrad.training import data
 
 DATASETS = (*data.DATASETS, "digits")
 
@@ -133,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the folder to write into (default ./minigrad-out)")
     train.set_defaults(run=run_train)
 
-    from minigrad.compare import CompareConfig
+    from minigrad.lessons.compare import CompareConfig
     together = CompareConfig()
     compare = commands.add_parser(
         "compare", help="train one MLP twice, under MSE and under cross-entropy, and compare the gradients",
@@ -168,7 +169,7 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         return fail("explain", f"--out {args.out} is a file; expected a folder (it is created if missing)")
     try:
-        from minigrad import explain  # here, so that --help works without the viz extra
+        from minigrad.lessons import explain
     except ImportError as missing:
         return fail("explain", f"{missing}")
     print(explain.summary(args.x, args.w, args.b, args.target), end="\n\n")
@@ -232,7 +233,8 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     """minigrad compare: both runs, the table, the CSV, picture and page."""
-    from minigrad import compare, training
+    from minigrad import training
+    from minigrad.lessons import compare
 
     try:
         args.out.mkdir(parents=True, exist_ok=True)  # a bad folder fails now, not after training

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.engine import Tensor
+from minigrad.core.tensor import Tensor
 
 __all__ = ["cross_entropy", "entropy", "kl_divergence"]
 

@@ -33,8 +33,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 import minigrad.nn as nn
-from minigrad.engine import Tensor
-from minigrad.grad_mode import no_grad
+from minigrad.core.tensor import Tensor
+from minigrad.core.grad_mode import no_grad
 
 __all__ = ["from_torch", "supported_layers", "to_torch"]
 
@@ -336,7 +336,7 @@ def from_torch(torch_module: Any, example_input: Any = None) -> nn.Module:
     position, as minigrad's Sequential names them. Building the layers leaves minigrad's
     seeded generator (manual_seed) where it was."""
     torch = _import_torch("from_torch")
-    from minigrad.creation import generator
+    from minigrad.core.creation import generator
     state = generator().bit_generator.state  # the layers draw initial weights that are then replaced
     pairs: list = []
     try:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.engine import Tensor
+from minigrad.core.tensor import Tensor
 from minigrad.nn.module import Module
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import Tensor
-from minigrad.engine import Op
+from minigrad.core.op import Op
 
 
 def test_a_tensor_used_twice_gets_both_gradients():

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from browser import needs_browser, open_page
-from minigrad import cli, compare, training
-from minigrad.creation import manual_seed
+from minigrad import cli, training
+from minigrad.lessons import compare
+from minigrad.core.creation import manual_seed
 
 FILES = ["compare.csv", "compare.html", "compare.png"]
 

@@ -166,7 +166,7 @@ def test_flatten_keeps_the_batch_axis():
 
 
 def test_graph_picture_shows_convolution_and_pooling_as_one_node_each():
-    from minigrad.notation import SYMBOLS
+    from minigrad.viz.notation import SYMBOLS
     x, w, b = (Tensor(a, requires_grad=True) for a in conv_inputs((1, 1, 4, 4), (2, 1, 3, 3)))
     out = F.max_pool2d(F.conv2d(x, w, b, padding=1), 2)
     assert type(out.grad_fn).__name__ == "MaxPool2d" and type(out.grad_fn.inputs[0].grad_fn).__name__ == "Conv2d"

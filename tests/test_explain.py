@@ -11,7 +11,9 @@ import pytest
 
 from pathlib import Path
 
-from minigrad import cli, explain, viz
+from minigrad import cli, viz
+from minigrad.lessons import explain
+from minigrad.viz.dot import ZERO
 
 FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
 
@@ -72,7 +74,7 @@ def test_the_sigma_prime_edges_are_bold_and_coloured():
 
 def test_the_cross_entropy_branch_that_passes_no_gradient_is_grey():
     source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source  # y = 0: the y·ln a branch passes 0 back
-    grey = [line for line in source.splitlines() if f"fontcolor=\"{viz.ZERO}\"" in line and "label=" in line]
+    grey = [line for line in source.splitlines() if f"fontcolor=\"{ZERO}\"" in line and "label=" in line]
     assert any("ln(clip(a)) = " in line for line in grey)
     assert not any("1 − a = " in line for line in grey)
 
@@ -150,7 +152,7 @@ def test_an_out_path_that_is_a_file_is_refused_before_anything_is_printed(tmp_pa
 
 
 def test_explain_without_any_renderer_still_writes_table_page_and_dot_and_exits_1(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(explain.viz, "renderers", lambda format: [])
+    monkeypatch.setattr(viz.rendering, "renderers", lambda format: [])
     assert cli.main(["explain", "--out", str(tmp_path)]) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fused_ce.dot", "gradient_table.csv", "index.html",
                                                           "mse_vs_ce.dot"]
@@ -160,6 +162,6 @@ def test_explain_without_any_renderer_still_writes_table_page_and_dot_and_exits_
 
 
 def test_explain_as_pdf_without_a_system_graphviz_exits_1_naming_the_missing_pictures(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(explain.viz, "renderers", lambda format: [] if format == "pdf" else ["graphviz-pure"])
+    monkeypatch.setattr(viz.rendering, "renderers", lambda format: [] if format == "pdf" else ["graphviz-pure"])
     assert cli.main(["explain", "--format", "pdf", "--out", str(tmp_path)]) == 1
     assert not list(tmp_path.glob("*.pdf")) and "no installed program makes PDF" in capsys.readouterr().err

@@ -5,7 +5,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import Tensor
-from minigrad.engine import Op
+from minigrad.core.op import Op
 
 
 class _SquareWithWrongGradient(Op):

@@ -13,8 +13,8 @@ import pytest
 
 import minigrad as mg
 from minigrad import Tensor, nn, optim
-from minigrad.engine import Op
-from minigrad.gradient_stats import COLUMNS, GradientStats
+from minigrad.core.op import Op
+from minigrad.training.gradient_stats import COLUMNS, GradientStats
 
 EPOCHS, STEPS, BATCH = 2, 3, 4
 

@@ -9,10 +9,11 @@ import pytest
 
 import minigrad as mg
 from loss_cases import PAIR_IDS, PAIRS
-from minigrad import Tensor, losses, nn
-from minigrad.engine import Op
-from minigrad.graph_picture import SYMBOLS
-from minigrad.loss_inputs import class_targets
+from minigrad import Tensor, nn
+from minigrad.ops import fused_losses as losses
+from minigrad.core.op import Op
+from minigrad.viz.graph_picture import SYMBOLS
+from minigrad.functional.loss_inputs import class_targets
 
 
 def reduce(losses, divisor, reduction):

@@ -8,7 +8,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad import Tensor, nn, optim
-from minigrad.engine import Op
+from minigrad.core.op import Op
 
 
 def live(kind):

@@ -12,8 +12,10 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import Tensor, explain, graph_picture, nn, viz
-from minigrad.backward import topological_order
+from minigrad import Tensor, nn, viz
+from minigrad.lessons import explain
+from minigrad.viz import graph_picture
+from minigrad.core.backward import topological_order
 
 from browser import needs_browser, open_page
 

@@ -26,7 +26,7 @@ def test_every_loss_passes_gradgradcheck(case, reduction, x, fused):
     assert mg.gradgradcheck(loss, [Tensor(x.copy(), requires_grad=True)])
 
 
-class SquareWithAFrozenSlope(mg.engine.Op):
+class SquareWithAFrozenSlope(mg.Op):
     """x², whose backward saves 2x as an array: right to first order, but the
     slope's own dependence on x is hidden from a second derivative."""
 
@@ -223,7 +223,7 @@ def test_two_inputs_on_one_array_keep_their_own_second_derivatives():
     assert d.item() == 2.0 and not d.requires_grad
 
 
-class ExpWithNumPy(mg.engine.Op):
+class ExpWithNumPy(mg.Op):
     def forward(self, a):
         self.a = a
         return np.exp(a)
@@ -235,5 +235,5 @@ class ExpWithNumPy(mg.engine.Op):
 def test_a_rule_that_calls_numpy_on_a_saved_input_says_so_under_create_graph():
     x = Tensor(np.array(0.5), requires_grad=True)
     assert mg.grad(ExpWithNumPy.apply(x), x)[0].item() == pytest.approx(np.exp(0.5))
-    with pytest.raises(TypeError, match="grad: the backward of ExpWithNumPy cannot run on Tensors.*array_or_tensor"):
+    with pytest.raises(TypeError, match="grad: the backward of ExpWithNumPy cannot run on Tensors.*rule_math"):
         mg.grad(ExpWithNumPy.apply(x), x, create_graph=True)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import minigrad
-from minigrad import cli, training
+from minigrad import Tensor, cli, training
 
 
 def history(out):
@@ -44,7 +44,7 @@ def test_a_saved_run_reloads_to_the_same_predictions(tmp_path):
     training.write_outputs(result, tmp_path)
     _, X_test, _, _ = result.splits
     reloaded = training.load_trained(tmp_path)
-    assert np.array_equal(reloaded(training.Tensor(X_test)).data, result.model(training.Tensor(X_test)).data)
+    assert np.array_equal(reloaded(Tensor(X_test)).data, result.model(Tensor(X_test)).data)
     assert json.loads((tmp_path / "config.json").read_text())["dataset"] == "circles"
 
 
@@ -70,8 +70,8 @@ def test_digits_gets_no_decision_boundary(tmp_path):
 
 
 def test_without_matplotlib_the_pictures_are_skipped_with_a_note(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "minigrad.plots", None)    # as if matplotlib were missing
-    monkeypatch.delattr(minigrad, "plots", raising=False)
+    monkeypatch.setitem(sys.modules, "minigrad.training.plots", None)    # as if matplotlib were missing
+    monkeypatch.delattr(minigrad.training, "plots", raising=False)
     written, notes = training.write_outputs(training.fit(training.TrainConfig(dataset="xor", epochs=1)), tmp_path)
     assert "learning_curves.png" not in [p.name for p in written] and (tmp_path / "history.csv").exists()
     assert "gradient_flow.png" not in [p.name for p in written] and (tmp_path / "report.html").exists()
@@ -170,7 +170,7 @@ def test_version_prints_the_package_version():
     assert minigrad.__version__ == importlib.metadata.version("minigrad")
 
 def test_the_decision_boundary_has_a_legend_entry_for_each_class():
-    from minigrad import plots
+    from minigrad.training import plots
     X, y = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]], dtype=np.float32), np.array([0, 1, 2])
     figure = plots.decision_boundary_figure(minigrad.nn.Linear(2, 3), X, y, title="three points")
     axes = figure.axes[0]
@@ -179,7 +179,7 @@ def test_the_decision_boundary_has_a_legend_entry_for_each_class():
 
 
 def test_a_runs_decision_boundary_is_titled_with_its_dataset_loss_and_test_accuracy(tmp_path, monkeypatch):
-    from minigrad import plots
+    from minigrad.training import plots
     titles = []
     draw = plots.decision_boundary
     monkeypatch.setattr(plots, "decision_boundary", lambda *args, title, **kwargs: titles.append(title) or
@@ -230,7 +230,7 @@ def test_a_cnn_run_saves_a_report_and_reloads_to_the_same_predictions(tmp_path):
     result = training.fit(config)
     written, _ = training.write_outputs(result, tmp_path)
     assert "report.html" in [p.name for p in written] and "decision_boundary.png" not in [p.name for p in written]
-    X_test = training.Tensor(result.splits[1])
+    X_test = Tensor(result.splits[1])
     assert np.array_equal(training.load_trained(tmp_path)(X_test).data, result.model(X_test).data)
 
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from browser import needs_browser, open_page
-from minigrad import Tensor, cli, no_grad, training, training_report
+from minigrad import Tensor, cli, no_grad, training
+from minigrad.training import report as training_report
 
 CONFIG = training.TrainConfig(dataset="moons", hidden=(8, 8), activation="tanh", epochs=12)
 

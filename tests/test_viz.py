@@ -15,14 +15,17 @@ import pytest
 
 import minigrad as mg
 import minigrad.functional as F
-from minigrad import Tensor, graph_picture, nn, viz
+from minigrad import Tensor, nn, viz
+from minigrad.viz import graph_picture
+from minigrad.viz.dot import number_text
+from minigrad.viz.rendering import image_bytes
 
 # A node's label comes first; Graphviz writes the other attributes (color,
 # fillcolor, fontcolor, height, margin, penwidth, shape, style) after it.
 NODE = re.compile(r'^\t(\w*?(?:t\d+|op\d+|collapsed)) \[label="?(.*?)"? (?:color|fillcolor|shape)=', re.M)
 EDGE = re.compile(r'^\t(\w+) -> (\w+)(?: \[(?:label="?(.*?)"?)? ?(?:(?:color|fontcolor|penwidth)=\S+ ?)*\])?$', re.M)
 ATTRIBUTE = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|[^\s\]]+)')
-GREY, HIGHLIGHT = "#a0a0a0", "#c2255c"   # viz.ZERO and viz.HIGHLIGHT, as the tests expect them
+GREY, HIGHLIGHT = "#a0a0a0", "#c2255c"   # viz.dot.ZERO and viz.dot.HIGHLIGHT, as the tests expect them
 
 
 def scalar(value, name, requires_grad=True):
@@ -427,13 +430,13 @@ def test_an_unknown_rankdir_is_refused():
 
 @pytest.fixture
 def no_system_graphviz(monkeypatch):
-    real_which = viz.shutil.which
-    monkeypatch.setattr(viz.shutil, "which", lambda name: None if name == "dot" else real_which(name))
+    real_which = viz.rendering.shutil.which
+    monkeypatch.setattr(viz.rendering.shutil, "which", lambda name: None if name == "dot" else real_which(name))
 
 
 @pytest.fixture
 def no_graphviz_at_all(monkeypatch):
-    monkeypatch.setattr(viz, "renderers", lambda format: [])
+    monkeypatch.setattr(viz.rendering, "renderers", lambda format: [])
 
 
 def test_svg_renders_without_system_graphviz(tmp_path, no_system_graphviz):
@@ -478,7 +481,7 @@ def test_an_unknown_format_is_refused_by_name(tmp_path):
 
 def test_a_renderer_failure_is_reported_with_its_message(monkeypatch, no_system_graphviz):
     with pytest.raises(viz.RenderError, match="failed"):
-        viz.image_bytes("digraph { this is not dot", "svg")
+        image_bytes("digraph { this is not dot", "svg")
 
 
 def test_jupyter_gets_an_inline_svg_without_system_graphviz(no_system_graphviz):
@@ -642,13 +645,13 @@ def test_a_cross_entropy_of_a_few_logits_lists_what_it_passes():
     p = np.exp(z.data) / np.exp(z.data).sum()
     L = named(F.cross_entropy(z, np.array([0])), "L")
     assert edge_labels(viz.draw_graph(L)) == [
-        "passes softmax(z) − y: no σ′\\n= " + viz.number_text(p - [[1.0, 0.0, 0.0]])]
+        "passes softmax(z) − y: no σ′\\n= " + number_text(p - [[1.0, 0.0, 0.0]])]
 
 
 def test_an_elementwise_edge_of_at_most_max_elements_lists_its_local_derivatives():
     v = Tensor(np.array([0.0, 2.0, -4.0]), requires_grad=True, name="v")
     assert edge_labels(viz.draw_graph(named(v.tanh().sum(), "L"))) == [
-        "tanh′ = " + viz.number_text(1 - np.tanh(v.data) ** 2)]
+        "tanh′ = " + number_text(1 - np.tanh(v.data) ** 2)]
 
 
 def test_scalar_graphs_keep_one_local_derivative_per_edge_and_no_summary():

@@ -30,7 +30,9 @@ EXPLORABLE = ["explain/index.html", "explain/replay.html", "train/report.html", 
 
 def explorable_pages() -> dict[str, str]:
     """{path under pages/: HTML} for the pages minigrad's three commands write by default."""
-    from minigrad import compare, explain, training
+    from minigrad import training
+    from minigrad.lessons import compare
+    from minigrad.lessons import explain
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 import minigrad.functional as F
-from minigrad.conv import pair
-from minigrad.engine import Tensor
+from minigrad.ops.convolution import pair
+from minigrad.core.tensor import Tensor
 from minigrad.nn.layers import _size, _uniform_parameter
 from minigrad.nn.module import Module
 

@@ -8,8 +8,8 @@ from typing import Any, Iterator
 import numpy as np
 
 import minigrad.functional as F
-from minigrad.creation import generator
-from minigrad.engine import Tensor
+from minigrad.core.creation import generator
+from minigrad.core.tensor import Tensor
 from minigrad.nn.module import Module
 
 

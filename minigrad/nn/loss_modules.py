@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 import minigrad.functional as F
-from minigrad.engine import Tensor
+from minigrad.core.tensor import Tensor
 from minigrad.nn.module import Module
 
 

@@ -18,9 +18,9 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from minigrad.coercion import type_name
-from minigrad.engine import Tensor
-from minigrad.hooks import RemovableHandle
+from minigrad.core.arguments import type_name
+from minigrad.core.tensor import Tensor
+from minigrad.core.hooks import RemovableHandle
 
 
 class Module:

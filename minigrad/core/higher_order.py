@@ -1,0 +1,178 @@
+"""Gradients as values: `grad`, and with it derivatives of derivatives.
+
+`grad(outputs, inputs)` is `torch.autograd.grad`: it returns d(outputs)/d(inputs)
+as new Tensors and never touches `.grad`. With `create_graph=True` the
+engine runs every op's backward rule on Tensors instead of arrays (the same
+rule; see Op.on_tensors), so the gradient is itself a graph: `grad` can be
+applied to it again for second, third, … derivatives. `hvp` and `hessian`
+are built on that.
+
+>>> x = Tensor(2.0, requires_grad=True)
+>>> (dy,) = grad(x ** 3, x, create_graph=True)     # 3x² = 12
+>>> (d2y,) = grad(dy, x)                            # 6x = 12
+>>> dy.item(), d2y.item()
+(12.0, 12.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from minigrad.ops.rule_math import astype
+from minigrad.core.backward import backward_pass
+from minigrad.core.tensor import Tensor
+from minigrad.core.grad_mode import enable_grad, no_grad
+
+__all__ = ["grad", "hessian", "hvp"]
+
+
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Any = None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple[Tensor | None, ...]:
+    """d(outputs)/d(inputs), one Tensor per input (its shape and dtype), as torch.autograd.grad.
+
+    `grad_outputs` (one per output; a Tensor, array or None) weights each
+    output, as backward's `grad` does; it may be omitted only for one-element
+    outputs. With `create_graph=True` the gradients are recorded (they require
+    grad when the inputs do) and can be differentiated again. An input the
+    outputs do not depend on is an error unless `allow_unused=True` (its entry
+    is then None). No `.grad` is read or written.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> grad((x * x).sum(), x)[0].data.tolist(), x.grad
+    ([2.0, 4.0], None)
+    """
+    outputs, inputs = _tensors("outputs", outputs), _tensors("inputs", inputs)
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise ValueError(f"grad: input {i} does not require grad; expected tensors created with "
+                             "requires_grad=True (or results of ops on them)")
+    for i, y in enumerate(outputs):
+        if not y.requires_grad:
+            raise ValueError(f"grad: output {i} does not require grad: nothing in its graph does, "
+                             "so it has no gradient (was it computed under no_grad?)")
+    seeds = _seeds(outputs, grad_outputs, create_graph)
+    wanted = {x: i for i, x in enumerate(inputs)}
+    found: list[Any] = [None] * len(inputs)
+    with enable_grad() if create_graph else no_grad():  # record the rules' ops only when asked to
+        try:
+            for tensor, gradient in backward_pass(outputs, seeds, create_graph=create_graph):
+                if tensor in wanted:
+                    found[wanted[tensor]] = gradient
+        except TypeError as error:  # e.g. np.exp in a custom op's backward, on a saved input now a Tensor
+            if not create_graph:
+                raise
+            raise TypeError(f"grad: the backward of {_failing_op(error)} cannot run on Tensors, as create_graph=True "
+                            f"needs ({error}); on saved inputs, use arithmetic and minigrad.ops.rule_math's "
+                            "functions instead of NumPy's") from error
+    results: list[Tensor | None] = []
+    for i, (x, gradient) in enumerate(zip(inputs, found)):
+        if gradient is None:
+            if not allow_unused:
+                raise ValueError(f"grad: input {i} is not used to compute the outputs; pass allow_unused=True "
+                                 "to get None for it")
+            results.append(None)
+        elif isinstance(gradient, Tensor):
+            results.append(astype(gradient, x.dtype))  # in the input's dtype, as .grad would be
+        else:
+            results.append(Tensor._from_op(np.array(gradient, dtype=x.dtype), None))  # its own copy, no graph
+    return tuple(results)
+
+
+def hvp(fn: Callable[[Tensor], Tensor], x: Tensor, v: Any) -> tuple[Tensor, Tensor]:
+    """(fn(x), H·v): the Hessian of a scalar fn at x times v, without forming H,
+    as torch.autograd.functional.hvp (two backward passes, the first recorded).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> value, product = hvp(lambda t: (t ** 3).sum(), x, Tensor([1.0, 0.0]))
+    >>> value.item(), product.data.tolist()          # H = diag(6x)
+    (9.0, [6.0, 0.0])
+    """
+    x = _single_input("hvp", x)
+    v = v.data if isinstance(v, Tensor) else np.asarray(v, dtype=x.dtype)
+    if v.shape != x.shape:
+        raise ValueError(f"hvp: v has shape {v.shape}; expected x's shape {x.shape}")
+    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
+    value = _scalar("hvp", fn(x))
+    (gradient,) = grad(value, x, create_graph=True)
+    (product,) = grad((gradient * Tensor(v.astype(x.dtype, copy=False))).sum(), x, allow_unused=True)
+    return value.detach(), product if product is not None else Tensor(np.zeros_like(x.data))
+
+
+def hessian(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    """The Hessian of a scalar fn at x, of shape x.shape + x.shape (one backward
+    pass of the recorded gradient per element of x).
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> hessian(lambda t: (t[0] * t[1]) ** 2, x).data.tolist()
+    [[8.0, 8.0], [8.0, 2.0]]
+    """
+    x = _single_input("hessian", x)
+    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
+    (gradient,) = grad(_scalar("hessian", fn(x)), x, create_graph=True)
+    flat = gradient.reshape(-1)
+    rows = []
+    for i in range(x.size):
+        (row,) = grad(flat[i], x, allow_unused=True) if flat.requires_grad else (None,)
+        rows.append(np.zeros_like(x.data) if row is None else row.data)
+    return Tensor(np.stack(rows).reshape(x.shape + x.shape))
+
+
+# ------------------------------------------------------------------ checks --
+
+def _failing_op(error: BaseException) -> str:
+    """The name of the op whose backward raised `error`, read off its traceback."""
+    name, frame = "an op", error.__traceback__
+    while frame is not None:
+        owner = frame.tb_frame.f_locals.get("self")
+        if frame.tb_frame.f_code.co_name == "backward" and owner is not None:
+            name = type(owner).__name__
+        frame = frame.tb_next
+    return name
+
+
+def _tensors(what: str, values: Tensor | Sequence[Tensor]) -> list[Tensor]:
+    found = [values] if isinstance(values, Tensor) else list(values) if isinstance(values, Iterable) else None
+    if not found or not all(isinstance(t, Tensor) for t in found):
+        raise TypeError(f"grad: {what} must be a Tensor or a sequence of Tensors, got {type(values).__name__}")
+    return found
+
+
+def _seeds(outputs: list[Tensor], grad_outputs: Any, create_graph: bool) -> list[Any]:
+    given = [None] * len(outputs) if grad_outputs is None else \
+        [grad_outputs] if isinstance(grad_outputs, (Tensor, np.ndarray)) else list(grad_outputs)
+    if len(given) != len(outputs):
+        raise ValueError(f"grad: {len(given)} grad_outputs for {len(outputs)} outputs; expected one each")
+    seeds = []
+    for i, (y, g) in enumerate(zip(outputs, given)):
+        if g is None:
+            if y.size != 1:
+                raise ValueError(f"grad: output {i} has shape {y.shape}; grad_outputs may be left out only for "
+                                 "one-element outputs (pass one of the output's shape)")
+            g = np.ones(y.shape, dtype=y.dtype)
+        if isinstance(g, Tensor) and create_graph:
+            seed = g
+        else:
+            seed = np.asarray(g.data if isinstance(g, Tensor) else g, dtype=y.dtype)
+            seed = Tensor._from_op(seed, None) if create_graph else seed
+        if seed.shape != y.shape:
+            raise ValueError(f"grad: grad_outputs[{i}] has shape {seed.shape}; expected the output's {y.shape}")
+        seeds.append(seed)
+    return seeds
+
+
+def _single_input(name: str, x: Any) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: x must be a Tensor, got {type(x).__name__}; wrap it: Tensor(x)")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: x must hold floats, got dtype {x.dtype}")
+    return x
+
+
+def _scalar(name: str, value: Any) -> Tensor:
+    if not isinstance(value, Tensor) or value.size != 1:
+        shape = value.shape if isinstance(value, Tensor) else type(value).__name__
+        raise ValueError(f"{name}: fn must return a one-element Tensor, got {shape}")
+    return value

@@ -1,0 +1,6 @@
+"""The lessons: the σ′ story told with minigrad's own numbers, as `minigrad explain` and `minigrad compare` tell it.
+
+    explain.py        one sigmoid neuron under MSE and under cross-entropy: graphs, table, pages
+    explain_page.py   its explorable page, index.html: move the neuron, watch σ′
+    compare.py        one network trained under MSE and under cross-entropy, layer by layer
+"""

@@ -1,0 +1,208 @@
+"""Why cross-entropy learns where MSE stalls, shown on one sigmoid neuron.
+
+For a = σ(z), z = w·x + b and a target y, the chain rule gives
+    ∂L/∂z = ∂L/∂a · ∂a/∂z,   with ∂a/∂z = σ′(z) = a(1 − a) ≤ ¼.
+Under MSE, L = ½(a − y)², ∂L/∂a = a − y, so ∂L/∂z = (a − y)·a(1 − a): when the
+neuron saturates (a near 0 or 1), σ′ is near 0 and the neuron barely learns,
+however wrong it is. Under cross-entropy, L = −[y ln a + (1 − y) ln(1 − a)],
+∂L/∂a = (a − y) / (a(1 − a)), and the σ′ factor cancels: ∂L/∂z = a − y.
+
+`write_explanation` builds both losses from primitive ops (fused=False),
+draws their graphs side by side with the local derivatives on the edges,
+draws the fused cross-entropy node (where σ′ never appears), and tabulates
+∂L/∂z over z, every number computed by minigrad's own backward.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+import minigrad.functional as F
+from minigrad import viz
+from minigrad.core.tensor import Tensor
+from minigrad.viz import graph_picture
+from minigrad.viz.dot import legend_text, number_text, picture_to_dot
+
+TABLE_COLUMNS = ("z", "a", "sigma_prime", "dL/dz MSE", "dL/dz CE")
+
+
+@dataclass
+class Neuron:
+    """The tensors of a = σ(w·x + b), named for the pictures."""
+
+    x: Tensor
+    w: Tensor
+    b: Tensor
+    z: Tensor
+    a: Tensor
+
+
+def neuron(x: float, w: float, b: float) -> Neuron:
+    """A fresh sigmoid neuron in float64 (its own tensors, so two pictures never share nodes).
+
+    >>> round(neuron(1.0, 2.0, 2.0).a.item(), 4)
+    0.982
+    """
+    x_, w_, b_ = (Tensor(np.array(v, dtype=np.float64), requires_grad=name != "x", name=name)
+                  for v, name in ((x, "x"), (w, "w"), (b, "b")))
+    z = w_ * x_ + b_
+    z.name = "z"
+    a = z.sigmoid()
+    a.name = "a"
+    return Neuron(x_, w_, b_, z, a)
+
+
+def squared_error(a: Tensor, y: float | np.ndarray) -> Tensor:
+    """½(a − y)², elementwise, built from primitive ops."""
+    return 0.5 * F.mse_loss(a, Tensor(np.array(y), name="y"), reduction="none", fused=False)
+
+
+def cross_entropy(a: Tensor, y: float | np.ndarray) -> Tensor:
+    """−[y ln a + (1 − y) ln(1 − a)], elementwise, built from primitive ops."""
+    return F.binary_cross_entropy(a, Tensor(np.array(y), name="y"), reduction="none", fused=False)
+
+
+def mse_loss(n: Neuron, y: float | np.ndarray) -> Tensor:
+    """L = ½(a − y)² of the neuron, named for the pictures."""
+    loss = squared_error(n.a, y)
+    loss.name = "L"
+    return loss
+
+
+def cross_entropy_loss(n: Neuron, y: float | np.ndarray, fused: bool = False) -> Tensor:
+    """L = −[y ln a + (1 − y) ln(1 − a)]: built from primitive ops on a, or
+    (fused) one node on the logit z, whose backward is ∂L/∂z = σ(z) − y."""
+    if fused:
+        loss = F.binary_cross_entropy_with_logits(n.z, Tensor(np.array(y), name="y"), reduction="none")
+    else:
+        loss = cross_entropy(n.a, y)
+    loss.name = "L"
+    return loss
+
+
+def gradient_table(y: float, zs: Sequence[float] = tuple(range(-6, 7))) -> list[tuple[float, ...]]:
+    """For each z (by default -6, -5, ..., 6): a, σ′(z), and ∂L/∂z under MSE and
+    under cross-entropy, each from backward.
+
+    >>> z, a, sigma_prime, mse, ce = gradient_table(y=0.0, zs=np.array([4.0]))[0]
+    >>> round(mse, 4), round(ce, 4), round(ce - a, 12)
+    (0.0173, 0.982, 0.0)
+    """
+    mse = lambda a: 0.5 * F.mse_loss(a, np.array(y), reduction="sum")
+    ce = lambda a: F.binary_cross_entropy(a, np.array(y), reduction="sum")
+    return [(float(z), Tensor(np.array(z)).sigmoid().item(), _dz(z, lambda a: a), _dz(z, mse), _dz(z, ce))
+            for z in zs]
+
+
+def _dz(z: float, function_of_a) -> float:
+    """d f(σ(z)) / dz, by backward."""
+    z_ = Tensor(np.array(z, dtype=np.float64), requires_grad=True)
+    function_of_a(z_.sigmoid()).backward()
+    return z_.grad.item()
+
+
+def table_text(rows: list[tuple[float, ...]]) -> str:
+    """The gradient table, aligned for a terminal."""
+    header = f"{'z':>5} {'a':>9} {'σ′(z)':>9} {'∂L/∂z MSE':>11} {'∂L/∂z CE':>10}"
+    lines = [f"{z:>5.1f} {a:>9.5f} {s:>9.5f} {mse:>11.6f} {ce:>10.5f}" for z, a, s, mse, ce in rows]
+    return "\n".join([header, *lines])
+
+
+def summary(x: float, w: float, b: float, y: float) -> str:
+    """What happens at the given neuron, in numbers from backward, each to 4
+    significant digits as in the pictures. The cross-entropy line uses the
+    fused loss on z, exact even where a rounds to exactly 0 or 1 (there the
+    expanded form's log clamp stops the gradient).
+
+    >>> print(summary(1, 2, 2, 0).splitlines()[-1])
+    CE:  ∂L/∂z = a − y          = 0.982   (loss 4.018)
+    """
+    under_mse, under_ce = neuron(x, w, b), neuron(x, w, b)
+    for n in (under_mse, under_ce):
+        n.z.retain_grad()
+    mse, ce = mse_loss(under_mse, y), cross_entropy_loss(under_ce, y, fused=True)
+    mse.backward()
+    ce.backward()
+    a, z = under_mse.a.item(), under_mse.z.item()
+    sigma_prime = graph_picture.local_derivatives(under_mse.a)[0].item()  # the sigmoid's own backward
+    lines = [f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4g}",
+             f"σ′(z) = a(1 − a) = {sigma_prime + 0:.4g}",
+             f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item() + 0:.4g}   (loss {mse.item():.4g})",
+             f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item() + 0:.4g}   (loss {ce.item():.4g})"]
+    if a in (0.0, 1.0) and a != y:  # there the clamp changes the expanded form's gradient
+        lines.append(f"(a rounds to exactly {a:g} in float64: in the pictures the expanded cross-entropy's "
+                     "clamped log stops the gradient; the fused loss on z, above, does not)")
+    return "\n".join(lines)
+
+
+def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float = 2.0, y: float = 0.0,
+                      format: str = "svg") -> tuple[list[Path], list[str]]:
+    """Write the two pictures (each with its DOT source), the gradient table
+    (CSV), the explorable page index.html (sliders for x, w, b and y) and
+    replay.html (backward, step by step, on the cross-entropy graph). Returns
+    the paths written and the rendering problems: a picture that could not
+    be rendered still has its DOT source."""
+    from minigrad.lessons import explain_page
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    problems = []
+    for graph, name in ((side_by_side_graph(x, w, b, y), "mse_vs_ce"), (fused_graph(x, w, b, y), "fused_ce")):
+        try:
+            written.append(viz.render(graph, out / f"{name}.{format}", format=format))
+        except viz.RenderError as error:
+            problems.append(str(error))
+        written.append(out / f"{name}.dot")
+    table_path = out / "gradient_table.csv"
+    with table_path.open("w", newline="") as file:
+        csv.writer(file).writerows([TABLE_COLUMNS, *gradient_table(y)])
+    written.append(table_path)
+    page = out / "index.html"  # without a renderer it says so in place of the graphs
+    page.write_text(explain_page.page({"x": x, "w": w, "b": b, "y": y}), encoding="utf-8")
+    written.append(page)
+    try:
+        n = neuron(x, w, b)
+        replay = viz.replay(cross_entropy_loss(n, y), out / "replay.html",
+                            title="backward through the cross-entropy graph, step by step")
+        written.append(replay.path)
+    except viz.RenderError as error:
+        problems.append(f"replay.html was not written: {error}")
+    return written, problems
+
+
+TITLES = {"mse_": "MSE: L = ½(a − y)²", "ce_": "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]"}
+
+
+def side_by_side_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
+    """The MSE and the cross-entropy graphs of the same neuron, both built from
+    primitive ops, in one figure, with σ′ highlighted in both."""
+    pictures = []
+    for prefix, loss_of in (("mse_", mse_loss), ("ce_", cross_entropy_loss)):
+        n = neuron(x, w, b)
+        pictures.append((prefix, graph_picture.describe(loss_of(n, y), highlight={n.a: "σ′"})))
+    return figure_of(pictures)
+
+
+def figure_of(pictures: list[tuple[str, graph_picture.Picture]]) -> viz.GradientGraph:
+    """The MSE and cross-entropy pictures side by side, under one title and legend."""
+    figure = viz.GradientGraph(graph_attr={"rankdir": "TB", "fontname": "Helvetica", "labelloc": "t",
+                                           "fontsize": "16", "label": "σ′(z) multiplies the gradient under MSE, "
+                                           "and cancels under cross-entropy\\n" + legend_text()})
+    for prefix, picture in pictures:
+        part = picture_to_dot(picture, number_text, title=TITLES[prefix],
+                                  id_prefix=prefix)
+        part.name = f"cluster_{prefix}"  # a subgraph named cluster_* is drawn in its own box
+        figure.subgraph(part)
+    return figure
+
+
+def fused_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
+    """Cross-entropy as one node on the logit: σ′ never appears."""
+    loss = cross_entropy_loss(neuron(x, w, b), y, fused=True)
+    return viz.draw_graph(loss, title="fused cross-entropy on the logit: ∂L/∂z = σ(z) − y")

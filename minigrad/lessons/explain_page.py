@@ -1,0 +1,196 @@
+"""The explorable page of `minigrad explain`: move the neuron, watch σ′.
+
+One self-contained HTML file (inline SVG, CSS and JavaScript; no network).
+Sliders set x, w, b and the target y; as they move, both graphs' numbers,
+the highlighted σ′ edge with its chain-rule product, a plot of ∂L/∂z against
+z and a strip of gradient descent from the current start all follow.
+
+Every number on the page comes from minigrad. The neuron and both losses are
+built once on tensors that hold every point of the slider grid at once (the
+ops are elementwise, so each element is one neuron), and
+`graph_picture.numbers` reads each node's value, gradient and local
+derivative off that graph by the same keys the drawn picture uses. The
+JavaScript only looks numbers up and draws them.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from minigrad import optim
+from minigrad.core.tensor import Tensor
+from minigrad.lessons import explain
+from minigrad.viz import graph_picture
+from minigrad.viz.rendering import RenderError, image_bytes
+
+# The slider grid: 7 × 9 × 9 × 5 = 2,835 neurons (the page stays under 2 MB
+# even when explain's own x, w, b and y are added), each number stored once
+# per slider it depends on (b's value depends on b alone).
+GRID = {"x": np.array([-2, -1, -0.5, 0, 0.5, 1, 2]), "w": np.linspace(-4, 4, 9), "b": np.linspace(-4, 4, 9),
+        "y": np.linspace(0, 1, 5)}
+Z_AXIS = np.linspace(-12, 12, 241)   # the ∂L/∂z plot
+DESCENT_STEPS, DESCENT_RATE = 20, 1.0
+
+
+def grid_with(start: dict[str, float]) -> dict[str, np.ndarray]:
+    """The slider grid with the starting neuron's own values added, so the page
+    opens on exactly the neuron that `minigrad explain` printed."""
+    return {name: np.union1d(values, [start[name]]) for name, values in GRID.items()}
+
+
+def compress(table: dict[str, np.ndarray], shape: tuple[int, ...]) -> tuple[dict[str, list[int]], str]:
+    """Each array stored on the grid axes it varies along, identical ones once:
+    ({key: [offset, axes...]}, base64 of float64s)."""
+    blocks: dict[tuple[bytes, tuple[int, ...]], int] = {}  # (data, axes) -> offset
+    chunks, index, offset = [], {}, 0
+    for key, array in table.items():
+        full = np.broadcast_to(np.asarray(array, dtype=np.float64), shape)
+        axes = [i for i in range(len(shape)) if not np.array_equal(full, np.take(full, [0], axis=i)
+                                                                   .repeat(shape[i], axis=i), equal_nan=True)]
+        reduced = np.ascontiguousarray(full[tuple(slice(None) if i in axes else 0 for i in range(len(shape)))])
+        data = reduced.tobytes()
+        if (data, tuple(axes)) not in blocks:
+            blocks[data, tuple(axes)] = offset
+            chunks.append(data)
+            offset += reduced.size
+        index[key] = [blocks[data, tuple(axes)], *axes]
+    return index, _base64(np.frombuffer(b"".join(chunks), dtype=np.float64))
+
+
+def widest(number: graph_picture.Number, table: dict[str, np.ndarray]) -> graph_picture.Number:
+    """The same Number holding its widest value over the grid, so boxes fit every value."""
+    values = np.ravel(table[number.key])
+    texts = [f"{v + 0:.4g}" for v in values]
+    return graph_picture.Number(number.key, np.array(values[max(range(len(texts)), key=lambda i: len(texts[i]))]))
+
+
+def templates(prefix: str, picture: graph_picture.Picture) -> dict[str, list[list[Any]]]:
+    """For every node and edge that shows a number: its label lines, text and keys."""
+    found = {}
+    for item_id, lines in [(prefix + n.id, n.lines) for n in picture.nodes] + \
+                          [(f"{prefix}{e.tail}->{prefix}{e.head}", e.lines) for e in picture.edges]:
+        if any(isinstance(part, graph_picture.Number) for line in lines for part in line):
+            found[item_id] = [[{"key": prefix + part.key} if isinstance(part, graph_picture.Number) else part
+                               for part in line] for line in lines]
+    return found
+
+
+def descent_losses(grid: dict[str, np.ndarray], loss_of: Any) -> np.ndarray:
+    """Loss over DESCENT_STEPS steps of gradient descent on w and b from every grid point."""
+    x, w0, b0, y = np.meshgrid(*grid.values(), indexing="ij")
+    w = Tensor(w0.copy(), requires_grad=True)
+    b = Tensor(b0.copy(), requires_grad=True)
+    optimizer = optim.SGD([w, b], lr=DESCENT_RATE)
+    losses = []
+    with np.errstate(over="ignore"):  # a huge start (explain --x 1e300) may step w·x past float64: z = ±inf
+        for _ in range(DESCENT_STEPS + 1):
+            optimizer.zero_grad()
+            loss = loss_of((w * Tensor(x) + b).sigmoid(), y)
+            losses.append(loss.data.copy())
+            loss.sum().backward()  # the neurons are independent: each gets its own gradient
+            optimizer.step()
+    return np.stack(losses, axis=-1)
+
+
+def page(start: dict[str, float]) -> str:
+    """The whole page, opened on the neuron `start` (x, w, b and y, added to the grid).
+
+    >>> text = page({"x": 1.0, "w": 2.0, "b": 2.0, "y": 0.0})
+    >>> text.startswith("<!doctype html>") and "<script src" not in text
+    True
+    """
+    grid = grid_with(start)
+    shape = tuple(len(v) for v in grid.values())
+    x, w, b, y = np.meshgrid(*grid.values(), indexing="ij")
+    table, lines, keys, zero, pictures = {}, {}, {}, {}, []
+    for prefix, loss_of in (("mse_", explain.mse_loss), ("ce_", explain.cross_entropy_loss)):
+        numbers = graph_picture.numbers(loss_of(explain.neuron(x, w, b), y))  # every neuron of the grid at once
+        one = explain.neuron(start["x"], start["w"], start["b"])                # the same graph on one neuron
+        picture = graph_picture.describe(loss_of(one, start["y"]), highlight={one.a: "σ′"})
+        table.update({prefix + key: value for key, value in numbers.items()})
+        lines.update(templates(prefix, picture))
+        keys[prefix] = _readout_keys(prefix, picture, one)
+        zero.update(_zero_keys(prefix, picture))
+        pictures.append((prefix, _with_widest(picture, numbers)))
+    figure = explain.figure_of(pictures)
+    try:
+        svg = image_bytes(figure.source, "svg").decode()
+        svg = svg[svg.index("<svg"):]
+    except RenderError as error:  # the sliders and plots still work; the DOT is beside the page
+        svg = f'<p class="missing">The graphs could not be drawn ({html.escape(str(error))}). Their DOT ' \
+              'source is mse_vs_ce.dot, beside this page.</p>'
+    index, blob = compress(table, shape)
+    curves = _gradient_curves(grid["y"])
+    descent = {}
+    for name, loss_of in LOSSES.items():
+        losses = descent_losses(grid, loss_of)
+        descent[name] = _base64(losses.astype(np.float16))  # the curve: only drawn
+        descent[name + "_end"] = _base64(losses[..., -1])   # the last loss, printed
+    data = {"grid": {name: values.tolist() for name, values in grid.items()},
+            "start": {name: int(np.searchsorted(grid[name], value)) for name, value in start.items()},
+            "index": index, "numbers": blob, "lines": lines, "keys": keys, "zero": zero,
+            "curves": curves, "descent": descent, "descentSteps": DESCENT_STEPS, "descentRate": DESCENT_RATE}
+    return _html(svg, data)
+
+
+def _readout_keys(prefix: str, picture: graph_picture.Picture, n: explain.Neuron) -> dict[str, str]:
+    """The keys of the numbers the panel shows: z, a, σ′, the loss, ∂L/∂a and ∂L/∂z."""
+    index = {id(t): i for i, t in enumerate(picture.tensors)}
+    z, a = index[id(n.z)], index[id(n.a)]
+    return {"z": f"{prefix}v{z}", "a": f"{prefix}v{a}", "dz": f"{prefix}g{z}", "da": f"{prefix}g{a}",
+            "loss": f"{prefix}v0", "sigma_prime": f"{prefix}d{a}.0"}
+
+
+def _zero_keys(prefix: str, picture: graph_picture.Picture) -> dict[str, str]:
+    """For each node and edge that can turn grey: the number that is exactly 0 when it does.
+    The highlighted σ′ edge stays coloured, as in the figure."""
+    found = {prefix + node.id: prefix + node.zero_key for node in picture.nodes if node.zero_key}
+    found.update({f"{prefix}{edge.tail}->{prefix}{edge.head}": prefix + edge.zero_key
+                  for edge in picture.edges if edge.zero_key and not edge.highlighted})
+    return found
+
+
+def _base64(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode()
+
+
+def _with_widest(picture: graph_picture.Picture, numbers: dict[str, np.ndarray]) -> graph_picture.Picture:
+    def line(parts: graph_picture.Line) -> graph_picture.Line:
+        return tuple(widest(p, numbers) if isinstance(p, graph_picture.Number) else p for p in parts)
+
+    # Grey is left to the page: which branch passes nothing back depends on the sliders.
+    nodes = [graph_picture.Node(n.id, [line(l) for l in n.lines], n.kind) for n in picture.nodes]
+    edges = [graph_picture.Edge(e.tail, e.head, [line(l) for l in e.lines], highlighted=e.highlighted)
+             for e in picture.edges]
+    return graph_picture.Picture(nodes, edges, picture.tensors, picture.node_id, picture.root_label,
+                                 picture.hidden, picture.labels)
+
+
+LOSSES = {"mse": explain.squared_error, "ce": explain.cross_entropy}
+
+
+def _gradient_curves(targets: np.ndarray) -> dict[str, list[list[float]]]:
+    """∂L/∂z over Z_AXIS for every target, under MSE and CE, by backward."""
+    z, y = np.meshgrid(Z_AXIS, targets)
+    curves = {"z": Z_AXIS.tolist()}
+    for name, loss_of in LOSSES.items():
+        logits = Tensor(z, requires_grad=True)
+        loss_of(logits.sigmoid(), y).sum().backward()
+        curves[name] = logits.grad.tolist()
+    return curves
+
+
+def _html(svg: str, data: dict[str, Any]) -> str:
+    assets = resources.files("minigrad.pages") / "assets"
+    style = (assets / "explain.css").read_text(encoding="utf-8")
+    script = (assets / "explain.js").read_text(encoding="utf-8")
+    body = (assets / "explain.html").read_text(encoding="utf-8")
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return body.replace("/*STYLE*/", style).replace("<!--FIGURE-->", svg) \
+        .replace("/*DATA*/", payload).replace("/*SCRIPT*/", script)

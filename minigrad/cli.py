@@ -169,13 +169,13 @@ def run_explain(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         return fail("explain", f"--out {args.out} is a file; expected a folder (it is created if missing)")
     try:
-        from minigrad.lessons import explain
+        from minigrad.lessons import explain, explain_page
     except ImportError as missing:
         return fail("explain", f"{missing}")
     print(explain.summary(args.x, args.w, args.b, args.target), end="\n\n")
     print(explain.table_text(explain.gradient_table(args.target)), end="\n\n")
     try:
-        written, problems = explain.write_explanation(args.out, args.x, args.w, args.b, args.target, args.format)
+        written, problems = explain_page.write_explanation(args.out, args.x, args.w, args.b, args.target, args.format)
     except OSError as error:
         return fail("explain", f"cannot write into {args.out}: {error}")
     report_written(written)

@@ -24,7 +24,7 @@ def page_file(tmp_path_factory):
 def expected(x, w, b, y):
     """explain's own numbers for one neuron: both losses built from primitive ops, by backward."""
     numbers = {}
-    for name, loss_of in (("mse", explain.mse_loss), ("ce", explain.cross_entropy_loss)):
+    for name, loss_of in (("mse", explain.mse_of), ("ce", explain.cross_entropy_of)):
         n = explain.neuron(x, w, b)
         n.z.retain_grad()
         n.a.retain_grad()

@@ -22,7 +22,7 @@ from browser import needs_browser, open_page
 
 def cross_entropy_neuron():
     """The explain neuron (x = 1, w = 2, b = 2) under cross-entropy with target 0."""
-    return explain.cross_entropy_loss(explain.neuron(1.0, 2.0, 2.0), 0.0)
+    return explain.cross_entropy_of(explain.neuron(1.0, 2.0, 2.0), 0.0)
 
 
 def used_twice():

@@ -26,9 +26,8 @@ def test_every_loss_passes_gradgradcheck(case, reduction, x, fused):
     assert mg.gradgradcheck(loss, [Tensor(x.copy(), requires_grad=True)])
 
 
-class SquareWithAFrozenSlope(mg.Op):
-    """x², whose backward saves 2x as an array: right to first order, but the
-    slope's own dependence on x is hidden from a second derivative."""
+class SquareKeepingItsSlope(mg.Op):
+    """x², whose forward keeps the slope 2x on itself without declaring it."""
 
     def forward(self, a):
         self.slope = 2 * a
@@ -38,11 +37,53 @@ class SquareWithAFrozenSlope(mg.Op):
         return (grad * self.slope,)
 
 
-def test_gradgradcheck_catches_a_rule_whose_slope_is_a_hidden_function_of_the_input():
+def test_an_op_keeping_an_undeclared_array_is_refused_under_create_graph_naming_it():
     x = Tensor(np.array([0.5, -1.5]), requires_grad=True)
-    assert mg.gradcheck(lambda t: SquareWithAFrozenSlope.apply(t).sum(), [x])
+    assert mg.gradcheck(lambda t: SquareKeepingItsSlope.apply(t).sum(), [x])  # first order: fine
+    with pytest.raises(TypeError, match="SquareKeepingItsSlope keeps the array 'slope' on itself without declaring"):
+        mg.grad(SquareKeepingItsSlope.apply(x).sum(), x, create_graph=True)
+
+
+class SquareWithAFrozenSlope(SquareKeepingItsSlope):
+    """The same op, its slope declared a constant: wrongly, since it depends on x."""
+
+    constants = ("slope",)
+
+
+def test_gradgradcheck_catches_a_slope_declared_constant_that_depends_on_the_input():
+    x = Tensor(np.array([0.5, -1.5]), requires_grad=True)
     with pytest.raises(mg.GradcheckError):
         mg.gradgradcheck(lambda t: SquareWithAFrozenSlope.apply(t).sum(), [x])
+
+
+class SquareWithACachedSlope(SquareKeepingItsSlope):
+    """The same op, its slope declared a cache, which backward computes again from what it saved."""
+
+    saves, caches = ("a",), ("slope",)
+
+    def backward(self, grad):
+        slope = self.slope if self.slope is not None else 2 * self.saved[0]
+        return (grad * slope,)
+
+
+def test_a_declared_cache_is_computed_again_on_tensors_so_second_derivatives_are_right():
+    x = Tensor(np.array([0.5, -1.5]), requires_grad=True)
+    assert mg.gradgradcheck(lambda t: SquareWithACachedSlope.apply(t).sum(), [x])
+
+
+def test_saves_must_name_inputs_of_forward_or_the_output():
+    with pytest.raises(TypeError, match=r"Twice.saves names 'x': expected inputs of forward \(a\) or 'out'"):
+        class Twice(mg.Op):
+            saves = ("x",)
+
+            def forward(self, a):
+                return 2 * a
+
+
+def test_saved_values_are_the_inputs_own_arrays_and_output_not_copies():
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([3.0, 4.0], requires_grad=True)
+    quotient = a / b
+    assert quotient.grad_fn.saved[0] is b.data and quotient.grad_fn.saved[1] is quotient.data
 
 
 # --------------------------------------------------------------- mg.grad --
@@ -224,12 +265,14 @@ def test_two_inputs_on_one_array_keep_their_own_second_derivatives():
 
 
 class ExpWithNumPy(mg.Op):
+    saves = ("a",)
+
     def forward(self, a):
-        self.a = a
         return np.exp(a)
 
     def backward(self, grad):
-        return (grad * np.exp(self.a),)  # fine on arrays; np.exp cannot take a Tensor
+        (a,) = self.saved
+        return (grad * np.exp(a),)  # fine on arrays; np.exp cannot take a Tensor
 
 
 def test_a_rule_that_calls_numpy_on_a_saved_input_says_so_under_create_graph():

@@ -31,12 +31,11 @@ EXPLORABLE = ["explain/index.html", "explain/replay.html", "train/report.html", 
 def explorable_pages() -> dict[str, str]:
     """{path under pages/: HTML} for the pages minigrad's three commands write by default."""
     from minigrad import training
-    from minigrad.lessons import compare
-    from minigrad.lessons import explain
+    from minigrad.lessons import compare, explain_page
 
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        _, problems = explain.write_explanation(out / "explain")
+        _, problems = explain_page.write_explanation(out / "explain")
         if problems:  # without a Graphviz renderer the pages would show no graphs
             raise PluginError("the explain page has no graphs: " + "; ".join(problems))
         training.write_outputs(training.fit(training.TrainConfig()), out / "train")

@@ -20,7 +20,6 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from minigrad.ops.rule_math import astype
 from minigrad.core.backward import backward_pass
 from minigrad.core.tensor import Tensor
 from minigrad.core.grad_mode import enable_grad, no_grad
@@ -62,9 +61,10 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 if tensor in wanted:
                     found[wanted[tensor]] = gradient
         except TypeError as error:  # e.g. np.exp in a custom op's backward, on a saved input now a Tensor
-            if not create_graph:
+            failing_op = _failing_op(error)
+            if not create_graph or failing_op is None:  # not raised inside an op's backward: it says what it means
                 raise
-            raise TypeError(f"grad: the backward of {_failing_op(error)} cannot run on Tensors, as create_graph=True "
+            raise TypeError(f"grad: the backward of {failing_op} cannot run on Tensors, as create_graph=True "
                             f"needs ({error}); on saved inputs, use arithmetic and minigrad.ops.rule_math's "
                             "functions instead of NumPy's") from error
     results: list[Tensor | None] = []
@@ -75,7 +75,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                  "to get None for it")
             results.append(None)
         elif isinstance(gradient, Tensor):
-            results.append(astype(gradient, x.dtype))  # in the input's dtype, as .grad would be
+            results.append(gradient.astype(x.dtype))  # in the input's dtype, as .grad would be
         else:
             results.append(Tensor._from_op(np.array(gradient, dtype=x.dtype), None))  # its own copy, no graph
     return tuple(results)
@@ -122,9 +122,9 @@ def hessian(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
 
 # ------------------------------------------------------------------ checks --
 
-def _failing_op(error: BaseException) -> str:
-    """The name of the op whose backward raised `error`, read off its traceback."""
-    name, frame = "an op", error.__traceback__
+def _failing_op(error: BaseException) -> str | None:
+    """The name of the op whose backward raised `error`, read off its traceback (None: no backward did)."""
+    name, frame = None, error.__traceback__
     while frame is not None:
         owner = frame.tb_frame.f_locals.get("self")
         if frame.tb_frame.f_code.co_name == "backward" and owner is not None:

@@ -1,14 +1,21 @@
 """The Op: one primitive operation of the graph, its forward and its backward.
 
 Every differentiable operation on tensors is a subclass of `Op` (the ops
-package holds them all): `Op.apply` runs its `forward` on the inputs' arrays
-and, when the result needs a gradient, records the op on the result, so that
+package holds them all). `Op.apply` runs `forward` on the inputs' arrays and,
+when the result needs a gradient, records the op on the result, so that
 backward can ask it for the vector-Jacobian product of its inputs.
+
+An op declares what its backward reads, because backward runs in two ways:
+on NumPy arrays for an ordinary `backward()`, and on the Tensors themselves
+for `minigrad.grad(..., create_graph=True)`, so that the rule's arithmetic
+is recorded and the gradient can be differentiated again. The same rule,
+written once, serves both.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any
 
 import numpy as np
@@ -22,31 +29,80 @@ from minigrad.core.tensor import Tensor
 class Op:
     """One primitive operation: `forward` on arrays, `backward` on gradients.
 
-    Subclasses implement
-      forward(*arrays, **params) -> array   (and save what backward needs on self)
-      backward(grad) -> tuple of arrays     (one gradient per input, or None)
-    A gradient may have the output's broadcast shape: the engine sums it back
-    to the input's shape with `unbroadcast`. The engine never writes into the
-    arrays backward returns (a leaf's .grad starts as a copy), so backward may
-    return the grad it received, or an array it keeps.
+    A subclass writes
+      forward(*arrays, **params) -> array    the output, from the inputs' arrays
+      backward(grad) -> tuple                dL/d(input) for each input (None: no gradient), from dL/d(output)
+    and declares, above them, what backward reads:
+      saves = ("b", "out")      inputs of forward, by its parameter names, and "out", the output: backward
+                                reads them, in that order, as `self.saved` (arrays; the Tensors under
+                                create_graph, so that its arithmetic on them is recorded)
+      constants = ("mask",)     arrays forward keeps on self that have no derivative: a mask, an index
+      caches = ("cols",)        arrays forward computes from the inputs to spare backward the work; under
+                                create_graph they are None, and backward computes them from self.saved
+    Numbers, shapes and axes kept on self need no declaration. An array kept on
+    self and declared nowhere would pass for a constant under create_graph, and
+    the second derivative would be silently wrong; minigrad refuses it instead.
+
+    A gradient may have the output's broadcast shape: the backward walk sums it
+    back to the input's shape (`unbroadcast`). It never writes into the arrays
+    backward returns, so backward may return the grad it received.
+
+    >>> import numpy as np
+    >>> class Cube(Op):
+    ...     saves = ("a",)
+    ...     def forward(self, a):
+    ...         return a ** 3
+    ...     def backward(self, grad):
+    ...         (a,) = self.saved
+    ...         return (grad * 3 * a * a,)  # d/da a³ = 3a²
+    >>> x = Tensor(2.0, requires_grad=True)
+    >>> Cube.apply(x).backward()
+    >>> x.grad.item()
+    12.0
     """
 
-    inputs: tuple[Tensor, ...]
+    saves: tuple[str, ...] = ()
+    constants: tuple[str, ...] = ()
+    caches: tuple[str, ...] = ()
     shape_rule = ""  # what the op expects of its input shapes, for error messages
+
+    # How a picture writes the op (viz/notation.py reads these; an op sets those that apply):
+    symbol: str | None = None          # its node's label, "×" or "σ" (None: the class name)
+    expression: str | None = None      # an unnamed result's name from its inputs' names: "{0} − {1}"
+    precedence = 9                     # how tightly that expression binds: + 1, · 2, unary − 3, ^ 4
+    infix = False                      # a constant operand joins its symbol: "− y", "0.5 ×"
+    elementwise = False                # output element i depends on element i of same-shaped inputs alone
+    derivative_name: str | None = None  # its local derivative's name on an edge: "σ′"
+    passes: str | None = None          # a fused loss's gradient on its first input, in words
+
+    # What apply records on the op, when the result needs a gradient:
+    inputs: tuple[Tensor, ...]         # the input Tensors
+    params: dict[str, Any]             # the constant parameters forward was given (axis=, lo=, ...)
+    saved: tuple = ()                  # what `saves` names (arrays)
+    _saved_at: tuple[int, ...] = ()    # where each of them is: its input's position, or -1 for the output
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Read `saves` once per class: the position of each name among forward's inputs (-1: the output)."""
+        super().__init_subclass__(**kwargs)
+        parameters = list(inspect.signature(cls.forward).parameters.values())[1:]  # after self
+        inputs = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        unknown = [name for name in cls.saves if name != "out" and name not in inputs]
+        if unknown:
+            raise TypeError(f"{cls.__name__}.saves names {', '.join(map(repr, unknown))}: expected inputs of "
+                            f"forward ({', '.join(inputs) or 'none by name'}) or 'out', the output")
+        cls._saved_at = tuple(-1 if name == "out" else inputs.index(name) for name in cls.saves)
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
-        """Run the op on `inputs` (with its `params`) and record it on the result when a gradient is needed."""
-        try:  # any([...]), not any(...): building the list is faster than a generator for a few inputs
+        """Run the op on `inputs` with its `params`, and record it on the result when a gradient is needed."""
+        try:
             requires_grad = any([t._requires_grad for t in inputs])
         except AttributeError:  # a non-Tensor input, say a NumPy array: only this failure path looks for it
             i, value = next((i, t) for i, t in enumerate(inputs) if not isinstance(t, Tensor))
-            raise TypeError(f"{cls.__name__.lower()}: input {i} is a {type_name(value)}, expected a Tensor; "
+            raise TypeError(f"{cls.name()}: input {i} is a {type_name(value)}, expected a Tensor; "
                             "wrap it: Tensor(X)") from None
         op = cls()
         arrays = [t.data for t in inputs]
-        if len(arrays) > 1 and shares_an_array(arrays):  # then Op.on_tensors could not tell which input
-            arrays = op.forwarded = [a.view() for a in arrays]  # an op saved: one view each
         try:
             data = op.forward(*arrays, **params)
         except ShapeError:
@@ -55,43 +111,43 @@ class Op:
             shapes = " and ".join(str(t.shape) for t in inputs)
             rule = f"; expected {cls.shape_rule}" if cls.shape_rule else ""
             error_type = ShapeError if isinstance(error, ValueError) else BadIndexError
-            raise error_type(f"{cls.__name__.lower()}: cannot apply to shapes {shapes}"
-                             f" ({error}){rule}") from None
-        if requires_grad and grad_mode.enabled:
-            op.inputs = inputs
-            return Tensor._from_op(data, op)
-        return Tensor._from_op(data, None)
+            raise error_type(f"{cls.name()}: cannot apply to shapes {shapes} ({error}){rule}") from None
+        if not (requires_grad and grad_mode.enabled):
+            return Tensor._from_op(data, None)
+        op.inputs, op.params = inputs, params
+        if cls._saved_at:
+            arrays.append(data)  # position -1: the output
+            op.saved = tuple([arrays[i] for i in cls._saved_at])
+        return Tensor._from_op(data, op)
+
+    @classmethod
+    def name(cls) -> str:
+        """The op's name in messages: its class name in lower case, without a closing "Op" ("sigmoid")."""
+        return cls.__name__.removesuffix("Op").lower()
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
-        """The output, from the inputs' arrays (a subclass writes it)."""
+        """The output, from the inputs' arrays (each op writes its own)."""
         raise NotImplementedError
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        """dL/d(input) for each input, from dL/d(output) (a subclass writes it)."""
+        """dL/d(input) for each input, from dL/d(output) (each op writes its own)."""
         raise NotImplementedError
 
     def on_tensors(self, output: Tensor) -> Op:
-        """This op with its saved inputs and output (`self.out`) as the Tensors
-        themselves, not their arrays: its backward rule, run on a Tensor grad,
-        is then recorded, and a gradient can be differentiated again."""
-        arrays = getattr(self, "forwarded", None) or [t.data for t in self.inputs]  # what forward was given
-        tensor_of = {id(a): t for a, t in zip(arrays, self.inputs)}
+        """This op with its saved values as the Tensors themselves (the inputs, and
+        `output` for "out"), and its caches dropped: its backward rule, run on a
+        Tensor grad, is then recorded, so that a gradient can be differentiated again.
+        An array kept on the op that it did not declare is refused (see Op)."""
+        undeclared = [name for name, value in vars(self).items() if isinstance(value, (np.ndarray, np.generic))
+                      and name not in self.constants and name not in self.caches]
+        if undeclared:
+            raise TypeError(
+                f"{type(self).__name__} keeps the array {', '.join(map(repr, undeclared))} on itself without "
+                "declaring it, so its backward cannot run on Tensors, as create_graph=True needs: declare it "
+                "in `saves` if it is an input or the output, in `constants` if it has no derivative (a mask, "
+                "an index), or in `caches` if backward can compute it again from self.saved")
         twin = copy.copy(self)
-        for name, value in vars(self).items():
-            if name == "out":
-                setattr(twin, name, output)
-            elif id(value) in tensor_of:
-                setattr(twin, name, tensor_of[id(value)])
+        twin.saved = tuple([output if i == -1 else self.inputs[i] for i in self._saved_at])
+        for name in self.caches:
+            setattr(twin, name, None)
         return twin
-
-
-def shares_an_array(arrays: list[np.ndarray]) -> bool:
-    """Whether two of the arrays are one object (as for x.detach() * x). Spelled
-    out for two and three inputs, the usual counts: 0.1 µs, where a set takes 0.4."""
-    if len(arrays) == 2:
-        return arrays[0] is arrays[1]
-    if len(arrays) == 3:
-        return arrays[0] is arrays[1] or arrays[1] is arrays[2] or arrays[0] is arrays[2]
-    return len(set(map(id, arrays))) < len(arrays)
-
-

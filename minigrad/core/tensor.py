@@ -42,8 +42,8 @@ class Tensor:
 
     @classmethod
     def _from_op(cls, data: Any, op: Op | None) -> Tensor:
-        """The fast constructor for op results: no dtype rules (the data comes from NumPy)
-        and no property setter, about 0.2 µs less per op than __init__ (of some 2 µs)."""
+        """The constructor for op results: no dtype rules (the data comes from NumPy) and no
+        property setter, which every op pays for (measured: benchmarks/README.md)."""
         tensor = object.__new__(cls)
         tensor.data = data if type(data) is np.ndarray else np.asarray(data)
         tensor.grad = None
@@ -311,23 +311,39 @@ class Tensor:
 
     def tanh(self) -> Tensor:
         """Elementwise hyperbolic tangent."""
-        return ops.Tanh.apply(self)
+        return ops.TanhOp.apply(self)
 
     def sigmoid(self) -> Tensor:
         """Elementwise logistic function 1 / (1 + e**-x), stable for any x."""
-        return ops.Sigmoid.apply(self)
+        return ops.SigmoidOp.apply(self)
 
     def relu(self) -> Tensor:
         """Elementwise max(x, 0) (gradient 0 at 0)."""
-        return ops.ReLU.apply(self)
+        return ops.ReLUOp.apply(self)
 
     def softmax(self, axis: int = -1) -> Tensor:
         """exp(x) / sum(exp(x)) along `axis`, computed with the max subtracted first."""
-        return ops.Softmax.apply(self, axis=axis)
+        return ops.SoftmaxOp.apply(self, axis=axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
         """log(softmax(x)) along `axis`, computed with log-sum-exp."""
-        return ops.LogSoftmax.apply(self, axis=axis)
+        return ops.LogSoftmaxOp.apply(self, axis=axis)
+
+    def astype(self, dtype: Any) -> Tensor:
+        """This tensor in another dtype, as np.ndarray.astype. A float result stays in
+        the graph (its gradient comes back in this tensor's dtype); any other is cut
+        from it, as in PyTorch. The same dtype gives the tensor itself.
+
+        >>> x = Tensor([1.5, 2.0], requires_grad=True)
+        >>> x.astype(np.float64).dtype, x.astype(np.int64).requires_grad
+        (dtype('float64'), False)
+        """
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind != "f":
+            return Tensor._from_op(self.data.astype(dtype), None)
+        return ops.Cast.apply(self, dtype=dtype)
 
     def reshape(self, *shape: int | tuple[int, ...]) -> Tensor:
         """The same elements in a new shape (one dimension may be -1)."""

@@ -55,7 +55,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
         raise ShapeError(f"conv2d: {shapes}, padding {padding}; expected a kernel that fits the padded input "
                          f"(kh <= H + 2·padding, kw <= W + 2·padding)")
     inputs = (x, weight) if bias is None else (x, weight, bias)
-    return ops.Conv2d.apply(*inputs, stride=stride, padding=padding)
+    return ops.Conv2dOp.apply(*inputs, stride=stride, padding=padding)
 
 
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None) -> Tensor:
@@ -73,4 +73,4 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None) -> Tensor:
     if kernel[0] > x.shape[2] or kernel[1] > x.shape[3]:
         raise ShapeError(f"max_pool2d: input {tuple(x.shape)}, kernel_size {kernel}; expected a kernel "
                          f"no larger than the image (H, W) = {tuple(x.shape[2:])}")
-    return ops.MaxPool2d.apply(x, kernel=kernel, stride=stride)
+    return ops.MaxPool2dOp.apply(x, kernel=kernel, stride=stride)

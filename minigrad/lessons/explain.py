@@ -15,7 +15,6 @@ draws the fused cross-entropy node (where σ′ never appears), and tabulates
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -57,30 +56,30 @@ def neuron(x: float, w: float, b: float) -> Neuron:
     return Neuron(x_, w_, b_, z, a)
 
 
-def squared_error(a: Tensor, y: float | np.ndarray) -> Tensor:
+def half_squared_error(a: Tensor, y: float | np.ndarray) -> Tensor:
     """½(a − y)², elementwise, built from primitive ops."""
     return 0.5 * F.mse_loss(a, Tensor(np.array(y), name="y"), reduction="none", fused=False)
 
 
-def cross_entropy(a: Tensor, y: float | np.ndarray) -> Tensor:
+def expanded_cross_entropy(a: Tensor, y: float | np.ndarray) -> Tensor:
     """−[y ln a + (1 − y) ln(1 − a)], elementwise, built from primitive ops."""
     return F.binary_cross_entropy(a, Tensor(np.array(y), name="y"), reduction="none", fused=False)
 
 
-def mse_loss(n: Neuron, y: float | np.ndarray) -> Tensor:
+def mse_of(n: Neuron, y: float | np.ndarray) -> Tensor:
     """L = ½(a − y)² of the neuron, named for the pictures."""
-    loss = squared_error(n.a, y)
+    loss = half_squared_error(n.a, y)
     loss.name = "L"
     return loss
 
 
-def cross_entropy_loss(n: Neuron, y: float | np.ndarray, fused: bool = False) -> Tensor:
+def cross_entropy_of(n: Neuron, y: float | np.ndarray, fused: bool = False) -> Tensor:
     """L = −[y ln a + (1 − y) ln(1 − a)]: built from primitive ops on a, or
     (fused) one node on the logit z, whose backward is ∂L/∂z = σ(z) − y."""
     if fused:
         loss = F.binary_cross_entropy_with_logits(n.z, Tensor(np.array(y), name="y"), reduction="none")
     else:
-        loss = cross_entropy(n.a, y)
+        loss = expanded_cross_entropy(n.a, y)
     loss.name = "L"
     return loss
 
@@ -125,7 +124,7 @@ def summary(x: float, w: float, b: float, y: float) -> str:
     under_mse, under_ce = neuron(x, w, b), neuron(x, w, b)
     for n in (under_mse, under_ce):
         n.z.retain_grad()
-    mse, ce = mse_loss(under_mse, y), cross_entropy_loss(under_ce, y, fused=True)
+    mse, ce = mse_of(under_mse, y), cross_entropy_of(under_ce, y, fused=True)
     mse.backward()
     ce.backward()
     a, z = under_mse.a.item(), under_mse.z.item()
@@ -140,42 +139,6 @@ def summary(x: float, w: float, b: float, y: float) -> str:
     return "\n".join(lines)
 
 
-def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float = 2.0, y: float = 0.0,
-                      format: str = "svg") -> tuple[list[Path], list[str]]:
-    """Write the two pictures (each with its DOT source), the gradient table
-    (CSV), the explorable page index.html (sliders for x, w, b and y) and
-    replay.html (backward, step by step, on the cross-entropy graph). Returns
-    the paths written and the rendering problems: a picture that could not
-    be rendered still has its DOT source."""
-    from minigrad.lessons import explain_page
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    problems = []
-    for graph, name in ((side_by_side_graph(x, w, b, y), "mse_vs_ce"), (fused_graph(x, w, b, y), "fused_ce")):
-        try:
-            written.append(viz.render(graph, out / f"{name}.{format}", format=format))
-        except viz.RenderError as error:
-            problems.append(str(error))
-        written.append(out / f"{name}.dot")
-    table_path = out / "gradient_table.csv"
-    with table_path.open("w", newline="") as file:
-        csv.writer(file).writerows([TABLE_COLUMNS, *gradient_table(y)])
-    written.append(table_path)
-    page = out / "index.html"  # without a renderer it says so in place of the graphs
-    page.write_text(explain_page.page({"x": x, "w": w, "b": b, "y": y}), encoding="utf-8")
-    written.append(page)
-    try:
-        n = neuron(x, w, b)
-        replay = viz.replay(cross_entropy_loss(n, y), out / "replay.html",
-                            title="backward through the cross-entropy graph, step by step")
-        written.append(replay.path)
-    except viz.RenderError as error:
-        problems.append(f"replay.html was not written: {error}")
-    return written, problems
-
-
 TITLES = {"mse_": "MSE: L = ½(a − y)²", "ce_": "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]"}
 
 
@@ -183,7 +146,7 @@ def side_by_side_graph(x: float, w: float, b: float, y: float) -> viz.GradientGr
     """The MSE and the cross-entropy graphs of the same neuron, both built from
     primitive ops, in one figure, with σ′ highlighted in both."""
     pictures = []
-    for prefix, loss_of in (("mse_", mse_loss), ("ce_", cross_entropy_loss)):
+    for prefix, loss_of in (("mse_", mse_of), ("ce_", cross_entropy_of)):
         n = neuron(x, w, b)
         pictures.append((prefix, graph_picture.describe(loss_of(n, y), highlight={n.a: "σ′"})))
     return figure_of(pictures)
@@ -204,5 +167,5 @@ def figure_of(pictures: list[tuple[str, graph_picture.Picture]]) -> viz.Gradient
 
 def fused_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:
     """Cross-entropy as one node on the logit: σ′ never appears."""
-    loss = cross_entropy_loss(neuron(x, w, b), y, fused=True)
+    loss = cross_entropy_of(neuron(x, w, b), y, fused=True)
     return viz.draw_graph(loss, title="fused cross-entropy on the logit: ∂L/∂z = σ(z) − y")

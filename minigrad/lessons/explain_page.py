@@ -1,4 +1,6 @@
-"""The explorable page of `minigrad explain`: move the neuron, watch σ′.
+"""What `minigrad explain` writes, and its explorable page: move the neuron, watch σ′.
+
+`write_explanation` writes the pictures, the table, index.html and replay.html.
 
 One self-contained HTML file (inline SVG, CSS and JavaScript; no network).
 Sliders set x, w, b and the target y; as they move, both graphs' numbers,
@@ -16,14 +18,16 @@ JavaScript only looks numbers up and draws them.
 from __future__ import annotations
 
 import base64
+import csv
 import html
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from minigrad import optim
+from minigrad import optim, viz
 from minigrad.core.tensor import Tensor
 from minigrad.lessons import explain
 from minigrad.viz import graph_picture
@@ -109,7 +113,7 @@ def page(start: dict[str, float]) -> str:
     shape = tuple(len(v) for v in grid.values())
     x, w, b, y = np.meshgrid(*grid.values(), indexing="ij")
     table, lines, keys, zero, pictures = {}, {}, {}, {}, []
-    for prefix, loss_of in (("mse_", explain.mse_loss), ("ce_", explain.cross_entropy_loss)):
+    for prefix, loss_of in (("mse_", explain.mse_of), ("ce_", explain.cross_entropy_of)):
         numbers = graph_picture.numbers(loss_of(explain.neuron(x, w, b), y))  # every neuron of the grid at once
         one = explain.neuron(start["x"], start["w"], start["b"])                # the same graph on one neuron
         picture = graph_picture.describe(loss_of(one, start["y"]), highlight={one.a: "σ′"})
@@ -172,7 +176,7 @@ def _with_widest(picture: graph_picture.Picture, numbers: dict[str, np.ndarray])
                                  picture.hidden, picture.labels)
 
 
-LOSSES = {"mse": explain.squared_error, "ce": explain.cross_entropy}
+LOSSES = {"mse": explain.half_squared_error, "ce": explain.expanded_cross_entropy}
 
 
 def _gradient_curves(targets: np.ndarray) -> dict[str, list[list[float]]]:
@@ -194,3 +198,37 @@ def _html(svg: str, data: dict[str, Any]) -> str:
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     return body.replace("/*STYLE*/", style).replace("<!--FIGURE-->", svg) \
         .replace("/*DATA*/", payload).replace("/*SCRIPT*/", script)
+
+
+def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float = 2.0, y: float = 0.0,
+                      format: str = "svg") -> tuple[list[Path], list[str]]:
+    """Write the two pictures (each with its DOT source), the gradient table
+    (CSV), the explorable page index.html (sliders for x, w, b and y) and
+    replay.html (backward, step by step, on the cross-entropy graph). Returns
+    the paths written and the rendering problems: a picture that could not
+    be rendered still has its DOT source."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    problems = []
+    for graph, name in ((explain.side_by_side_graph(x, w, b, y), "mse_vs_ce"), (explain.fused_graph(x, w, b, y), "fused_ce")):
+        try:
+            written.append(viz.render(graph, out / f"{name}.{format}", format=format))
+        except RenderError as error:
+            problems.append(str(error))
+        written.append(out / f"{name}.dot")
+    table_path = out / "gradient_table.csv"
+    with table_path.open("w", newline="") as file:
+        csv.writer(file).writerows([explain.TABLE_COLUMNS, *explain.gradient_table(y)])
+    written.append(table_path)
+    index = out / "index.html"  # without a renderer it says so in place of the graphs
+    index.write_text(page({"x": x, "w": w, "b": b, "y": y}), encoding="utf-8")
+    written.append(index)
+    try:
+        n = explain.neuron(x, w, b)
+        replay = viz.replay(explain.cross_entropy_of(n, y), out / "replay.html",
+                            title="backward through the cross-entropy graph, step by step")
+        written.append(replay.path)
+    except RenderError as error:
+        problems.append(f"replay.html was not written: {error}")
+    return written, problems

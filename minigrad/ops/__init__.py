@@ -15,9 +15,9 @@ Tensor's operators and methods call these ops (the one import circle of
 minigrad: Tensor <-> ops).
 """
 
-from minigrad.ops.activations import LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from minigrad.ops.activations import LogSoftmaxOp, ReLUOp, SigmoidOp, SoftmaxOp, TanhOp
 from minigrad.ops.arithmetic import Add, Affine, Cast, Div, MatMul, Mul, Neg, Pow, Sub
-from minigrad.ops.convolution import Col2Im, Conv2d, Im2Col, MaxPool2d
+from minigrad.ops.convolution import Col2Im, Conv2dOp, Im2Col, MaxPool2dOp
 from minigrad.ops.elementary import Abs, Clip, Exp, Log, Sqrt
 from minigrad.ops.fused_losses import (FusedBCE, FusedBCEWithLogits, FusedCrossEntropy, FusedHuber, FusedKLDiv,
                                        FusedL1, FusedLoss, FusedMSE, FusedMultiMargin, FusedNLL)

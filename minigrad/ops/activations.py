@@ -4,7 +4,9 @@ Each is written to be stable for any input: sigmoid never exponentiates a
 positive number, softmax subtracts the maximum first, log_softmax uses
 log-sum-exp. Along an empty axis both softmaxes are empty, as in PyTorch: the
 maximum they subtract starts from -inf, so an empty axis has one. The
-functional API (`minigrad.functional`) and the Tensor methods both call these.
+functional API (`minigrad.functional`) and the Tensor methods both call these;
+the ops are named SigmoidOp and so on, so that a node of the graph is never
+mistaken for the nn module (nn.Sigmoid) that puts it there.
 """
 
 from __future__ import annotations
@@ -35,25 +37,37 @@ def stable_log_softmax(z: np.ndarray, axis: int) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True)) if shifted.size else shifted
 
 
-class Sigmoid(Op):
+class SigmoidOp(Op):
+    symbol, expression = "σ", "σ({0})"
+    elementwise, derivative_name = True, "σ′"
+    saves = ("out",)
+
     def forward(self, z):
-        self.out = stable_sigmoid(z)
-        return self.out
+        return stable_sigmoid(z)
 
     def backward(self, grad):
-        return (grad * self.out * (1 - self.out),)  # σ'(z) = σ(z)(1 - σ(z))
+        (out,) = self.saved
+        return (grad * out * (1 - out),)  # σ'(z) = σ(z)(1 - σ(z))
 
 
-class Tanh(Op):
+class TanhOp(Op):
+    symbol, expression = "tanh", "tanh({0})"
+    elementwise, derivative_name = True, "tanh′"
+    saves = ("out",)
+
     def forward(self, z):
-        self.out = np.tanh(z)
-        return self.out
+        return np.tanh(z)
 
     def backward(self, grad):
-        return (grad * (1 - self.out * self.out),)  # tanh'(z) = 1 - tanh²(z)
+        (out,) = self.saved
+        return (grad * (1 - out * out),)  # tanh'(z) = 1 - tanh²(z)
 
 
-class ReLU(Op):
+class ReLUOp(Op):
+    symbol, expression = "relu", "relu({0})"
+    elementwise, derivative_name = True, "relu′"
+    constants = ("positive",)  # where z > 0
+
     def forward(self, z):
         self.positive = z > 0
         return np.maximum(z, 0)
@@ -62,24 +76,28 @@ class ReLU(Op):
         return (grad * self.positive,)  # 1 where z > 0, else 0 (also at 0)
 
 
-class Softmax(Op):
+class SoftmaxOp(Op):
+    symbol, expression = "softmax", "softmax({0})"
+    saves = ("out",)
+
     def forward(self, z, axis):
         self.axis = axis
         e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))  # exp(z - max) <= 1: no overflow
-        self.out = e / e.sum(axis=axis, keepdims=True)
-        return self.out
+        return e / e.sum(axis=axis, keepdims=True)
 
     def backward(self, grad):
-        s = self.out
+        (s,) = self.saved
         return (s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)  # ∂s_i/∂z_j = s_i(δ_ij - s_j)
 
 
-class LogSoftmax(Op):
+class LogSoftmaxOp(Op):
+    symbol, expression = "log_softmax", "log_softmax({0})"
+    saves = ("out",)
+
     def forward(self, z, axis):
         self.axis = axis
-        self.out = stable_log_softmax(z, axis)
-        return self.out
+        return stable_log_softmax(z, axis)
 
     def backward(self, grad):
-        softmax = exp(self.out)
-        return (grad - softmax * grad.sum(axis=self.axis, keepdims=True),)  # ∂log s_i/∂z_j = δ_ij - s_j
+        (log_s,) = self.saved
+        return (grad - exp(log_s) * grad.sum(axis=self.axis, keepdims=True),)  # ∂log s_i/∂z_j = δ_ij - s_j

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from minigrad.ops.rule_math import col2im, data, im2col, scatter_add
+from minigrad.ops.rule_math import col2im, im2col, scatter_add
 from minigrad.core.op import Op
 
 Pair = tuple[int, int]
@@ -38,7 +38,7 @@ def gather_patches(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> 
     """im2col on arrays: (N, C, H, W) -> (N·OH·OW, C·kh·kw), one patch a row.
     The windows are a strided view (no copy); the reshape copies them once."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    if ph or pw:  # zeros around the image (faster than np.pad for small images)
+    if ph or pw:  # zeros around the image (np.pad is slower: benchmarks/README.md)
         padded = np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), dtype=x.dtype)
         padded[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]] = x
         x = padded
@@ -64,6 +64,8 @@ def scatter_patches(cols: np.ndarray, shape: tuple[int, ...], kernel: Pair, stri
 class Im2Col(Op):
     """The patches of an image as the rows of a matrix (a gather, linear in x)."""
 
+    symbol = "im2col"
+
     def forward(self, x, kernel, stride, padding):
         self.shape, self.geometry = x.shape, (kernel, stride, padding)
         return gather_patches(x, kernel, stride, padding)
@@ -75,6 +77,8 @@ class Im2Col(Op):
 class Col2Im(Op):
     """Rows of patches added back onto an image (a scatter-add, linear in cols)."""
 
+    symbol = "col2im"
+
     def forward(self, cols, shape, kernel, stride, padding):
         self.geometry = (kernel, stride, padding)
         return scatter_patches(cols, shape, kernel, stride, padding)
@@ -85,33 +89,37 @@ class Col2Im(Op):
 
 # ------------------------------------------------------------- convolution --
 
-class Conv2d(Op):
+class Conv2dOp(Op):
     """out[n, o] = Σ_c W[o, c] ⋆ x[n, c] + b[o] (cross-correlation, as in PyTorch),
     computed as cols @ Wᵀ with cols = im2col(x); b may be left out."""
+
+    symbol = "conv2d"
+    saves = ("x", "W")
+    caches = ("cols",)  # im2col(x), gathered once in forward
 
     def forward(self, x, W, b=None, *, stride, padding):
         n, _, h, w = x.shape
         out_channels, _, kh, kw = W.shape
-        self.x, self.W, self.geometry = x, W, ((kh, kw), stride, padding)
+        self.geometry = ((kh, kw), stride, padding)
         self.cols = gather_patches(x, *self.geometry)                  # (N·OH·OW, C·kh·kw)
         out = self.cols @ W.reshape(out_channels, -1).T                 # (N·OH·OW, out)
         if b is not None:
             out += b
         oh, ow = output_size(h, kh, stride[0], padding[0]), output_size(w, kw, stride[1], padding[1])
         out = out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)  # (N, out, OH, OW)
-        return np.ascontiguousarray(out)  # one copy, so later ops run in memory order (W5: 1.8× → 1.5× NumPy)
+        return np.ascontiguousarray(out)  # later ops run in memory order (measured: benchmarks/README.md)
 
     def backward(self, grad):
-        out_channels = self.W.shape[0]
+        x, W = self.saved
+        cols = self.cols if self.cols is not None else im2col(x, *self.geometry)  # under create_graph, recorded
+        out_channels = W.shape[0]
         rows = grad.transpose(0, 2, 3, 1).reshape(-1, out_channels)   # one row per output pixel, as in forward
-        # cols is im2col(x): the forward's copy on arrays, gathered again (and so recorded) on Tensors
-        cols = self.cols if data(self.x) is self.x else im2col(self.x, *self.geometry)
         grad_x = grad_W = grad_b = None
         if self.inputs[0].requires_grad:
-            grad_x = col2im(rows @ self.W.reshape(out_channels, -1), self.x.shape, *self.geometry)
+            grad_x = col2im(rows @ W.reshape(out_channels, -1), x.shape, *self.geometry)
             # d(cols Wᵀ)/dcols = (·) W, then each patch's gradient scatter-added back onto x
         if self.inputs[1].requires_grad:
-            grad_W = (rows.T @ cols).reshape(self.W.shape)            # d(cols Wᵀ)/dW = (·)ᵀ cols
+            grad_W = (rows.T @ cols).reshape(W.shape)                 # d(cols Wᵀ)/dW = (·)ᵀ cols
         if len(self.inputs) == 3:
             grad_b = rows.sum(axis=0)                                  # d(b)/db = 1, summed over pixels
         return grad_x, grad_W, grad_b
@@ -119,12 +127,15 @@ class Conv2d(Op):
 
 # ---------------------------------------------------------------- pooling --
 
-class MaxPool2d(Op):
+class MaxPool2dOp(Op):
     """The largest value of each kh×kw window (no padding, floor of the output size,
     as PyTorch's default). Gradient: all of it to the window's maximum; on a tie,
     to the first maximum in row-major order within the window (PyTorch's choice).
     Where windows overlap (stride < kernel), a pixel that is the maximum of several
     windows collects all their gradients."""
+
+    symbol = "max pool"
+    constants = ("flat_index",)  # where each window's maximum is, in x.ravel()
 
     def forward(self, x, kernel, stride):
         (kh, kw), (sh, sw) = kernel, stride

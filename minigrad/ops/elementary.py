@@ -13,46 +13,72 @@ from minigrad.core.op import Op
 from minigrad.ops.rule_math import sign, where
 
 class Exp(Op):
+    symbol, expression = "exp", "exp({0})"
+    elementwise = True
+    saves = ("out",)
+
     def forward(self, a):
-        self.out = np.exp(a)
-        return self.out
+        return np.exp(a)
 
     def backward(self, grad):
-        return (grad * self.out,)  # d/da e^a = e^a
+        (out,) = self.saved
+        return (grad * out,)  # d/da e^a = e^a
 
 
 class Log(Op):
+    symbol, expression = "ln", "ln({0})"
+    elementwise = True
+    saves = ("a",)
+
     def forward(self, a):
-        self.a = a
         return np.log(a)
 
     def backward(self, grad):
-        return (grad / self.a,)  # d/da ln a = 1/a
+        (a,) = self.saved
+        return (grad / a,)  # d/da ln a = 1/a
 
 
 class Sqrt(Op):
+    symbol, expression = "√", "√({0})"
+    elementwise = True
+    saves = ("out",)
+
     def forward(self, a):
-        self.out = np.sqrt(a)
-        return self.out
+        return np.sqrt(a)
 
     def backward(self, grad):
-        return (grad / (2 * self.out),)  # d/da √a = 1/(2√a)
+        (out,) = self.saved
+        return (grad / (2 * out),)  # d/da √a = 1/(2√a)
 
 
 class Abs(Op):
+    symbol, expression = "| |", "|{0}|"
+    elementwise = True
+    saves = ("a",)
+
     def forward(self, a):
-        self.a = a
         return np.abs(a)
 
     def backward(self, grad):
-        return (grad * sign(self.a),)  # d/da |a| = sign(a), taken as 0 at 0
+        (a,) = self.saved
+        return (grad * sign(a),)  # d/da |a| = sign(a), taken as 0 at 0
 
 
 class Clip(Op):
+    """a clamped into [lo, hi] (either may be None: no bound on that side)."""
+
+    expression = "clip({0})"
+    elementwise = True
+    constants = ("inside",)  # where lo <= a <= hi
+
     def forward(self, a, lo, hi):
-        self.lo, self.hi = lo, hi  # for the pictures' labels
         self.inside = (a >= (-np.inf if lo is None else lo)) & (a <= (np.inf if hi is None else hi))
         return np.clip(a, lo, hi)
 
     def backward(self, grad):
         return (where(self.inside, grad, 0),)  # 1 inside [lo, hi] (ends included), 0 outside, even for inf
+
+    @property
+    def symbol(self) -> str:
+        lo, hi = self.params["lo"], self.params["hi"]
+        return f"clip [{'-∞' if lo is None else f'{float(lo):.2g}'}, {'∞' if hi is None else f'{float(hi):.2g}'}]"

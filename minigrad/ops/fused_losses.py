@@ -5,7 +5,7 @@ derivative with respect to the prediction, side by side in
 `loss_and_gradient`; the shared `FusedLoss` applies the reduction ('none',
 'sum' or 'mean') to both. The ops are named Fused…, so that they are never
 mistaken for the nn loss modules (`FusedCrossEntropy` is the node that
-`nn.CrossEntropyLoss` puts in the graph). The functional API (functional.py)
+`nn.CrossEntropyLoss` puts in the graph). The functional API (functional/losses.py)
 validates the inputs, prepares targets and weights, and can build the same
 losses from primitive ops instead (`fused=False`), so that a graph shows
 every factor of the chain rule.
@@ -35,21 +35,22 @@ def weighted_log(t: np.ndarray, log_p: np.ndarray) -> np.ndarray:
 
 
 class FusedLoss(Op):
-    """inputs: the prediction and the target (a constant: it gets no gradient)."""
+    """inputs: the prediction x and the target (a constant: it gets no gradient)."""
 
-    curved = True  # the gradient depends smoothly on x (False: piecewise constant, no second derivative)
+    saves = ("x", "target")
+    caches = ("local_grad",)  # dloss/dx from forward; under create_graph computed again, recorded, on x
 
     def forward(self, x, target, reduction, divisor, **options):
         losses, self.local_grad = self.loss_and_gradient(x, target, **options)
-        self.x, self.target, self.options = x, target, options  # create_graph runs the rule again, on Tensors
-        self.reduction = reduction
+        self.options, self.reduction = options, reduction
         self.scale = 1 / divisor if reduction == "mean" else 1
         return losses if reduction == "none" else losses.sum() * self.scale
 
     def backward(self, grad):
+        x, target = self.saved
         local_grad = self.local_grad
-        if isinstance(grad, Tensor) and self.curved:  # create_graph: the same rule, recorded on the Tensor x
-            local_grad = self.loss_and_gradient(self.x, data(self.target), **self.options)[1]
+        if local_grad is None:  # create_graph: the same rule, recorded on the Tensor x
+            local_grad = self.loss_and_gradient(x, data(target), **self.options)[1]
         if self.reduction == "none":  # one loss per sample: spread it over that sample's elements
             grad = grad.reshape(grad.shape + (1,) * (local_grad.ndim - grad.ndim))
             return grad * self.scale * local_grad, None
@@ -63,18 +64,23 @@ class FusedLoss(Op):
 
 
 class FusedMSE(FusedLoss):
+    symbol = "MSE"
+
     def loss_and_gradient(self, x, y):
         return (x - y) ** 2, 2 * (x - y)  # d/dx (x - y)² = 2(x - y)
 
 
 class FusedL1(FusedLoss):
-    curved = False
+    symbol = "L1"
+    constants, caches = ("local_grad",), ()  # piecewise linear in x: its gradient has no derivative
 
     def loss_and_gradient(self, x, y):
         return np.abs(x - y), np.sign(x - y)  # d/dx |x - y| = sign(x - y)
 
 
 class FusedHuber(FusedLoss):
+    symbol = "Huber"
+
     def loss_and_gradient(self, x, y, delta):
         d = x - y
         quadratic = np.abs(data(d)) < delta
@@ -84,6 +90,8 @@ class FusedHuber(FusedLoss):
 
 class FusedBCE(FusedLoss):
     """Binary cross-entropy on probabilities p: -w [y log p + (1 - y) log(1 - p)]."""
+
+    symbol = "BCE"
 
     def loss_and_gradient(self, p, y, weight):
         with np.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
@@ -97,6 +105,8 @@ class FusedBCEWithLogits(FusedLoss):
     """Binary cross-entropy on logits z, with p = σ(z) never formed:
     -w [pw·y log σ(z) + (1 - y) log(1 - σ(z))] = w [(1 - y) z + (1 + (pw - 1) y) softplus(-z)]."""
 
+    symbol = "BCE on logits"
+
     def loss_and_gradient(self, z, y, weight, pos_weight):
         softplus_of_minus_z = maximum(-z, 0) + log1p(exp(-absolute(z)))  # log(1 + e^-z), stable
         y_weight = 1 + (pos_weight - 1) * y
@@ -107,9 +117,18 @@ class FusedBCEWithLogits(FusedLoss):
 class FusedCrossEntropy(FusedLoss):
     """Softmax cross-entropy on logits z (N, C) against per-class target weights t (N, C):
     -Σ_c t_c log softmax(z)_c, whose gradient is softmax(z)·Σ_c t_c - t. Integer labels, soft labels, label
-    smoothing and class weights all arrive here folded into t (see loss_inputs.class_targets). A logit of -inf
+    smoothing and class weights all arrive here folded into t (see functional/loss_inputs.py's class_targets). A logit of -inf
     masks its class out: its probability is 0, and it costs nothing unless t names it (then the loss is inf).
-    The caller says whether the rows of t sum to 1 and whether some logit is -inf (loss_inputs.masked_logits)."""
+    The caller says whether the rows of t sum to 1 and whether some logit is -inf (masked_logits)."""
+
+    symbol = "cross-entropy"
+
+    @property
+    def passes(self) -> str:
+        """Its gradient on the logits, in words: the error itself, with no σ′ factor (for pictures)."""
+        error = "softmax(z) − y" if self.params["rows_sum_to_one"] else "softmax(z)·Σy − y"
+        divisor = self.params["divisor"]
+        return f"({error})/{divisor:.4g}" if self.params["reduction"] == "mean" and divisor != 1 else error
 
     def loss_and_gradient(self, z, t, rows_sum_to_one, masked):
         shifted = z - constant(z.max(axis=1, keepdims=True))  # log-sum-exp, with the max subtracted first
@@ -123,7 +142,8 @@ class FusedCrossEntropy(FusedLoss):
 class FusedNLL(FusedLoss):
     """Negative log-likelihood of log-probabilities (N, C) at integer labels: -w_y log_p[y]."""
 
-    curved = False
+    symbol = "NLL"
+    constants, caches = ("local_grad",), ()  # piecewise linear in x: its gradient has no derivative
 
     def loss_and_gradient(self, log_p, target, class_weight):
         rows = np.arange(len(target))
@@ -136,7 +156,8 @@ class FusedNLL(FusedLoss):
 class FusedKLDiv(FusedLoss):
     """D_KL(p ‖ q) pointwise from log q and p: p (log p - log q), taken as 0 where p = 0."""
 
-    curved = False
+    symbol = "KL"
+    constants, caches = ("local_grad",), ()  # piecewise linear in x: its gradient has no derivative
 
     def loss_and_gradient(self, log_q, p):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -147,7 +168,8 @@ class FusedKLDiv(FusedLoss):
 class FusedMultiMargin(FusedLoss):
     """Multi-class hinge: Σ over i ≠ y of max(0, margin - z_y + z_i) / C."""
 
-    curved = False
+    symbol = "hinge"
+    constants, caches = ("local_grad",), ()  # piecewise linear in x: its gradient has no derivative
 
     def loss_and_gradient(self, z, target, margin):
         rows = np.arange(len(target))

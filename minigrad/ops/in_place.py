@@ -39,7 +39,7 @@ def in_place(symbol: str, tensor: Tensor, other: Any, index: Any = None) -> Tens
     Tensor([0., 0.], requires_grad=True)
     """
     other = as_operand(other, like=tensor)
-    if grad_mode.enabled and (tensor._requires_grad or other._requires_grad):
+    if grad_mode.enabled and (tensor.requires_grad or other.requires_grad):
         raise RuntimeError(in_place_refusal(symbol, tensor))
     try:
         if symbol == "[]=":

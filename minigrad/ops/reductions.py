@@ -20,6 +20,8 @@ def expand_reduced(grad, axis, keepdims, shape):
 
 
 class Sum(Op):
+    symbol, expression = "Σ", "Σ({0})"
+
     def forward(self, a, axis, keepdims):
         axis = reduced_axes("sum", axis, a.shape)
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
@@ -30,6 +32,8 @@ class Sum(Op):
 
 
 class Mean(Op):
+    symbol, expression = "mean", "mean({0})"
+
     def forward(self, a, axis, keepdims):
         axis = reduced_axes("mean", axis, a.shape)
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
@@ -45,6 +49,9 @@ class Max(Op):
     """Maximum over axes. Ties share the gradient equally (like torch.amax):
     for max([1, 3, 3]) the gradient is [0, ½, ½]."""
 
+    symbol, expression = "max", "max({0})"
+    constants = ("share",)  # each element's share of the gradient: 1/(number of maxima) at a maximum, else 0
+
     def forward(self, a, axis, keepdims):
         axis = reduced_axes("max", axis, a.shape)
         self.axis, self.keepdims = axis, keepdims
@@ -54,4 +61,4 @@ class Max(Op):
         return out if keepdims else out.squeeze(axis)
 
     def backward(self, grad):
-        return (expand_reduced(grad, self.axis, self.keepdims, self.share.shape) * self.share,)  # 1/(number of maxima) at each maximum
+        return (expand_reduced(grad, self.axis, self.keepdims, self.share.shape) * self.share,)  # d max/da_i = share

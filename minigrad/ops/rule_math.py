@@ -5,7 +5,7 @@ that same rule in two ways: on NumPy arrays for an ordinary backward (fast),
 and on Tensors when a gradient must itself be differentiable
 (`mg.grad(..., create_graph=True)`), so that the rule's arithmetic is
 recorded as a graph. Arithmetic, indexing and the methods arrays and
-Tensors share (`sum`, `reshape`, `transpose`, `swapaxes`, `T`) need nothing
+Tensors share (`sum`, `reshape`, `transpose`, `astype`, `T`) need nothing
 more; the functions below are the rest, each choosing NumPy or the Tensor op.
 
 >>> exp(np.zeros(2)).tolist(), exp(Tensor([0.0, 0.0])).data.tolist()
@@ -79,12 +79,6 @@ def expand_dims(x: Any, axis: int | tuple[int, ...]) -> Any:
     if isinstance(x, Tensor):
         return x.reshape(np.expand_dims(x.data, axis).shape)
     return np.expand_dims(x, axis)
-
-
-def astype(x: Any, dtype: np.dtype) -> Any:
-    if isinstance(x, Tensor):
-        return ops.Cast.apply(x, dtype=dtype) if x.dtype != dtype else x
-    return x.astype(dtype)
 
 
 def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> Any:

@@ -16,6 +16,8 @@ from minigrad.core.tensor import Tensor, as_operand
 
 
 class Reshape(Op):
+    symbol, expression = "reshape", "reshape({0})"
+
     def forward(self, a, shape):
         self.shape = a.shape
         return a.reshape(shape)
@@ -25,6 +27,8 @@ class Reshape(Op):
 
 
 class Transpose(Op):
+    symbol, expression = "transpose", "{0}ᵀ"
+
     def forward(self, a, axes):
         out = a.transpose(axes)  # NumPy checks the axes
         self.axes = None if axes is None else tuple(axis % a.ndim for axis in axes)
@@ -60,6 +64,9 @@ def selects_repeatedly(index: Any) -> bool:
 
 
 class GetItem(Op):
+    symbol = "[ ]"
+    constants = ("index",)  # an integer or boolean array, when the index is one
+
     def forward(self, a, index):
         self.shape, self.index = a.shape, index
         return a[index]
@@ -67,13 +74,15 @@ class GetItem(Op):
     def backward(self, grad):
         if selects_repeatedly(self.index) or isinstance(grad, Tensor):
             return (scatter_add(grad, self.index, self.shape),)  # an element picked k times gets k gradients
-        full = np.zeros(self.shape, dtype=grad.dtype)  # np.add.at is slow: a plain write when nothing repeats
+        full = np.zeros(self.shape, dtype=grad.dtype)  # np.add.at is slow (measured: benchmarks/README.md)
         full[self.index] = grad  # each picked element gets its gradient, the rest 0
         return (full,)
 
 
 class ScatterAdd(Op):
     """Zeros of a shape with values added at an index (repeats add up): GetItem's backward, as an op."""
+
+    constants = ("index",)
 
     def forward(self, values, index, shape):
         self.index = index
@@ -92,11 +101,12 @@ class BroadcastTo(Op):
         return np.broadcast_to(a, shape).copy()
 
     def backward(self, grad):
-        return (grad,)  # each copy passes its gradient back; the engine sums them (unbroadcast)
+        return (grad,)  # each copy passes its gradient back; the backward walk sums them (unbroadcast)
 
 
 class Concatenate(Op):
     shape_rule = "equal shapes except along the concatenation axis"
+    constants = ("ends",)  # where each input's slice ends
 
     def forward(self, *arrays, axis):
         self.axis = axis = axis_from("concatenate", axis, arrays[0].ndim or 1, [a.shape for a in arrays])
@@ -120,6 +130,7 @@ class Stack(Op):
 
 class Where(Op):
     shape_rule = "condition, a and b of shapes that broadcast together"
+    constants = ("condition",)  # booleans: no derivative
 
     def forward(self, condition, a, b):
         self.condition = condition

@@ -28,7 +28,7 @@ import numpy as np
 
 from minigrad.core.backward import backward_pass, unbroadcast
 from minigrad.core.tensor import Tensor
-from minigrad.viz.notation import PRIMES, SYMBOLS, is_word, names, op_symbol, wrapped  # noqa: F401 (SYMBOLS: replay)
+from minigrad.viz.notation import is_word, names, op_symbol, wrapped
 
 
 @dataclass(frozen=True)
@@ -81,13 +81,6 @@ class Picture:
     labels: dict[int, str]           # id(tensor) -> the name used for it
 
 
-# The ops whose output element j depends on element j of each input alone: from
-# an input of the output's shape, the vector-Jacobian product with 1 is the
-# derivative element by element, summarised on the edge (σ′: 0.0003 … 0.25).
-ELEMENTWISE = {"Sigmoid", "Tanh", "ReLU", "Exp", "Log", "Sqrt", "Abs", "Clip", "Neg", "Add", "Sub", "Mul", "Div",
-               "Pow"}
-# The fused losses whose gradient on the logits is the error itself, with no σ′ factor to cancel.
-PASSES = {"FusedCrossEntropy": "softmax(z) − y"}
 SMALL = 0.01  # a local derivative below this in size all but stops the gradient: "41% < 0.01"
 
 
@@ -108,9 +101,9 @@ def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, sh
     root_label = root.name or ("out" if compact else "")
     if compact:
         labels[id(root)] = root_label  # an unnamed root is "out", in its box and in every ∂out/∂t
-    uses = Counter(id(parent) for t in tensors for parent in (() if t._op is None else t._op.inputs))
+    uses = Counter(id(parent) for t in tensors for parent in (() if t.grad_fn is None else t.grad_fn.inputs))
     marked = _highlights(highlight)
-    missing = set(marked) - {id(t) for t in tensors if t._op is not None}
+    missing = set(marked) - {id(t) for t in tensors if t.grad_fn is not None}
     if missing:
         raise ValueError(f"draw_graph: highlight names {len(missing)} tensor(s) that no op of this graph made "
                          "(a leaf, or a tensor outside the graph); expected results of ops on the way to the root")
@@ -120,7 +113,7 @@ def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, sh
     for i, t in enumerate(tensors):
         if id(t) not in folded:
             nodes.append(drawing.tensor_node(i, t))
-            if t._op is not None:
+            if t.grad_fn is not None:
                 nodes.append(drawing.op_node(i, t))
                 edges += drawing.edges_of_op(i, t)
     return Picture(nodes, edges, tensors, {id(t): f"t{i}" for i, t in enumerate(tensors)}, root_label, hidden,
@@ -155,11 +148,11 @@ class _Drawing:
         return Node(f"t{i}", lines, kind, self.zero(t), f"g{i}" if t in self.grads else None)
 
     def op_node(self, i: int, t: Tensor) -> Node:
-        op_name = type(t._op).__name__
         if not self.compact:
-            return Node(f"op{i}", [(op_name,)], "op", self.zero(t), f"g{i}" if t in self.grads else None)
-        line = op_symbol(t, op_name, self.folded, self.labels)
-        for c in t._op.inputs:  # a named constant shows its value: "− y  (y = 0)"
+            return Node(f"op{i}", [(type(t.grad_fn).__name__,)], "op", self.zero(t),
+                        f"g{i}" if t in self.grads else None)
+        line = op_symbol(t.grad_fn, self.folded, self.labels)
+        for c in t.grad_fn.inputs:  # a named constant shows its value: "− y  (y = 0)"
             if id(c) in self.folded and c.name:
                 line += (f"  ({c.name} = ", Number(f"v{self.index[id(c)]}", c.data), ")")
         return Node(f"op{i}", [line], "op", self.zero(t), f"g{i}" if t in self.grads else None)
@@ -168,12 +161,12 @@ class _Drawing:
         """op -> t, and each drawn input -> op with its local derivative (or the chain rule, highlighted)."""
         zero_key = f"g{i}" if t in self.grads else None
         edges = [Edge(f"op{i}", f"t{i}", zero=self.zero(t), zero_key=zero_key)]
-        summarised = {k for k, parent in enumerate(t._op.inputs) if self.summaries and is_summarised(t, parent)}
+        summarised = {k for k, parent in enumerate(t.grad_fn.inputs) if self.summaries and is_summarised(t, parent)}
         local = local_derivatives(t) if self.local_edges or summarised else {}
         if not self.local_edges:  # between arrays only the summarised edges are labelled: the others hold Jacobians
             local = {k: d for k, d in local.items() if k in summarised}
         passed = contributions(t, self.grads[t]) if t in self.grads else {}
-        for k, parent in enumerate(t._op.inputs):
+        for k, parent in enumerate(t.grad_fn.inputs):
             if id(parent) in self.folded:
                 continue
             edge = Edge(f"t{self.index[id(parent)]}" if id(parent) in self.index else "collapsed", f"op{i}",
@@ -196,7 +189,7 @@ class _Drawing:
 
 def is_constant(t: Tensor) -> bool:
     """A leaf that gets no gradient: data, a target, a number written into an expression."""
-    return t._op is None and not t.requires_grad
+    return t.grad_fn is None and not t.requires_grad
 
 
 def nearest_tensors(root: Tensor, max_nodes: int) -> tuple[list[Tensor], int]:
@@ -208,13 +201,13 @@ def nearest_tensors(root: Tensor, max_nodes: int) -> tuple[list[Tensor], int]:
     queue, budget, hidden = deque([root]), max_nodes, 0
     while queue:
         t = queue.popleft()
-        cost = 1 if t._op is None else 2
+        cost = 1 if t.grad_fn is None else 2
         if t is root or (not hidden and cost <= budget):
             budget -= cost
             kept.append(t)
         else:
             hidden += cost  # past the first node that does not fit, nothing more is drawn
-        for parent in () if t._op is None else t._op.inputs:
+        for parent in () if t.grad_fn is None else t.grad_fn.inputs:
             if id(parent) not in seen:
                 seen.add(id(parent))
                 queue.append(parent)
@@ -233,19 +226,19 @@ def local_derivatives(t: Tensor) -> dict[int, np.ndarray]:
     """d(t)/d(input) for each input that requires grad: the op's vector-Jacobian
     product with 1. Exact for one-element tensors, and elementwise for an
     elementwise op whose input has the output's shape."""
-    vjps = t._op.backward(np.ones(t.shape, dtype=t.dtype))
+    vjps = t.grad_fn.backward(np.ones(t.shape, dtype=t.dtype))
     return {i: unbroadcast(np.asarray(vjp), parent.shape)
-            for i, (parent, vjp) in enumerate(zip(t._op.inputs, vjps))
+            for i, (parent, vjp) in enumerate(zip(t.grad_fn.inputs, vjps))
             if vjp is not None and parent.requires_grad}
 
 
 def is_summarised(t: Tensor, parent: Tensor) -> bool:
     """Whether the edge from `parent` into the op that made `t` carries a summary
     of its local derivative: an elementwise op from an input of its output's
-    shape, or a fused loss of PASSES from its logits, on more than one element."""
-    op_name = type(t._op).__name__
+    shape, or a fused loss that says what it passes to its logits, on more than one element."""
+    op = t.grad_fn
     return parent.requires_grad and parent.size > 1 and (
-        (op_name in ELEMENTWISE and parent.shape == t.shape) or (op_name in PASSES and parent is t._op.inputs[0]))
+        (op.elementwise and parent.shape == t.shape) or (op.passes is not None and parent is op.inputs[0]))
 
 
 def summary(key: str, array: np.ndarray) -> dict[str, np.ndarray]:
@@ -263,7 +256,7 @@ def contributions(t: Tensor, grad: np.ndarray) -> dict[int, np.ndarray]:
     """What the op that made `t` passes back to each input that requires grad,
     given dL/dt = grad: one term of the chain rule's sum, by the op's backward."""
     return {i: unbroadcast(np.asarray(vjp), parent.shape)
-            for i, (parent, vjp) in enumerate(zip(t._op.inputs, t._op.backward(grad)))
+            for i, (parent, vjp) in enumerate(zip(t.grad_fn.inputs, t.grad_fn.backward(grad)))
             if vjp is not None and parent.requires_grad}
 
 
@@ -280,11 +273,11 @@ def numbers(root: Tensor, max_nodes: int = 300) -> dict[str, np.ndarray]:
         table[f"v{i}"] = t.data
         if t in grads:
             table[f"g{i}"] = grads[t]
-        if t._op is None:
+        if t.grad_fn is None:
             continue
         for k, d in local_derivatives(t).items():
             table[f"d{i}.{k}"] = d
-            if is_summarised(t, t._op.inputs[k]):
+            if is_summarised(t, t.grad_fn.inputs[k]):
                 table.update(summary(f"d{i}.{k}", d))
         if t in grads:
             for k, c in contributions(t, grads[t]).items():
@@ -340,15 +333,12 @@ def _summary_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.nda
     low, middle, high, small = (Number(f"{key}.{part}", np.asarray(value), "percent" if part == "small" else "short")
                                 for part, value in zip(("min", "median", "max", "small"),
                                                        summary(key, derivative).values()))
-    op = t._op
-    if type(op).__name__ in PASSES:  # the fused loss's own gradient rule: ∂L/∂z = softmax(z) − y, no σ′
-        passes = PASSES[type(op).__name__] if op.options.get("rows_sum_to_one", True) else "softmax(z)·Σy − y"
-        if op.reduction == "mean" and op.scale != 1:
-            passes = f"({passes})/{1 / op.scale:.4g}"
-        return [(f"passes {passes}: no σ′",), ("= ", every) if listed else (low, " … ", high, ", median ", middle)]
+    op = t.grad_fn
+    if op.passes is not None:  # the fused loss's own gradient rule: ∂L/∂z = softmax(z) − y, no σ′
+        return [(f"passes {op.passes}: no σ′",), ("= ", every) if listed else (low, " … ", high, ", median ", middle)]
     named = _named_quotient(t, parent, labels, root)
     quotient = f"∂{labels[id(t)]}/∂{labels[id(parent)]}" if named else "∂out/∂in"
-    name = ("" if compact else "local ") + (name or PRIMES.get(type(op).__name__, quotient))
+    name = ("" if compact else "local ") + (name or op.derivative_name or quotient)
     if low.array == high.array:
         return [(f"{name} = ", low, " everywhere",)]
     if listed:

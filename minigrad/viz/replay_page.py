@@ -33,6 +33,7 @@ import numpy as np
 from minigrad.core.tensor import Tensor
 from minigrad.viz import graph_picture
 from minigrad.viz.dot import number_text, picture_to_dot
+from minigrad.viz.notation import symbol_of
 from minigrad.viz.rendering import image_bytes
 
 @dataclass
@@ -151,13 +152,13 @@ def frames(root: Tensor, picture: graph_picture.Picture) -> list[Frame]:
             lines.append(f"({name(t)} is not drawn: it lies past max_nodes, in the note of hidden nodes.)")
         steps.append(Frame(f"t{number[id(t)]}", node(t), list(dict.fromkeys(term.edge for term in terms)), of, lines,
                            sum_text, number_text(np.asarray(total)), np.asarray(total)))
-        if t._op is None:
+        if t.grad_fn is None:
             continue
-        out, op, kind = graph_picture.wrapped(name(t)), f"op{number[id(t)]}", type(t._op).__name__
-        use = f"the op “{op_labels.get(op, graph_picture.SYMBOLS.get(kind, kind))}” that made {name(t)}"
+        out, op = graph_picture.wrapped(name(t)), f"op{number[id(t)]}"
+        use = f"the op “{op_labels.get(op, symbol_of(t.grad_fn))}” that made {name(t)}"
         local = graph_picture.local_derivatives(t) if t.size == 1 else {}  # exact when the output is one number
         for k, c in graph_picture.contributions(t, grad).items():
-            parent = t._op.inputs[k]
+            parent = t.grad_fn.inputs[k]
             into = graph_picture.wrapped(name(parent))
             # at the root's own op, ∂L/∂in would read as the gradient: call the op's factor "local"
             product = f"∂{L}/∂{L} · local = " if t is root else f"∂{L}/∂{out} · ∂{out}/∂{into} = "

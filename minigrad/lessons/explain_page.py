@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -26,6 +24,7 @@ import numpy as np
 from minigrad import optim
 from minigrad.core.tensor import Tensor
 from minigrad.lessons import explain
+from minigrad.pages.builder import build_page
 from minigrad.viz import graph_picture
 from minigrad.viz.rendering import RenderError, image_bytes
 
@@ -136,7 +135,8 @@ def page(start: dict[str, float]) -> str:
             "start": {name: int(np.searchsorted(grid[name], value)) for name, value in start.items()},
             "index": index, "numbers": blob, "lines": lines, "keys": keys, "zero": zero,
             "curves": curves, "descent": descent, "descentSteps": DESCENT_STEPS, "descentRate": DESCENT_RATE}
-    return _html(svg, data)
+    return build_page("explain", title="minigrad explain: σ′ under MSE and under cross-entropy", data=data,
+                      figure=svg)
 
 
 def _readout_keys(prefix: str, picture: graph_picture.Picture, n: explain.Neuron) -> dict[str, str]:
@@ -185,12 +185,3 @@ def _gradient_curves(targets: np.ndarray) -> dict[str, list[list[float]]]:
         curves[name] = logits.grad.tolist()
     return curves
 
-
-def _html(svg: str, data: dict[str, Any]) -> str:
-    assets = resources.files("minigrad.pages") / "assets"
-    style = (assets / "explain.css").read_text(encoding="utf-8")
-    script = (assets / "explain.js").read_text(encoding="utf-8")
-    body = (assets / "explain.html").read_text(encoding="utf-8")
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return body.replace("/*STYLE*/", style).replace("<!--FIGURE-->", svg) \
-        .replace("/*DATA*/", payload).replace("/*SCRIPT*/", script)

@@ -23,10 +23,8 @@ True
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ import numpy as np
 from minigrad import optim
 from minigrad.core.creation import manual_seed
 from minigrad.core.tensor import Tensor
+from minigrad.pages.builder import build_page
 from minigrad.training import data
 from minigrad.training.config import LOSS_NAMES
 from minigrad.training.gradient_stats import GradientStats
@@ -266,10 +265,5 @@ def _finite(value: Any) -> float | None:
 
 def page_html(runs: list[Run], config: CompareConfig) -> str:
     """compare.html: one self-contained page (inline CSS, JS and data; no network)."""
-    assets = resources.files("minigrad.pages") / "assets"
-    style = (assets / "compare.css").read_text(encoding="utf-8")
-    script = (assets / "compare.js").read_text(encoding="utf-8")
-    body = (assets / "compare.html").read_text(encoding="utf-8")
-    payload = json.dumps(page_data(runs, config), separators=(",", ":"), allow_nan=False) \
-        .replace("</", "<\\/")
-    return body.replace("/*STYLE*/", style).replace("/*DATA*/", payload).replace("/*SCRIPT*/", script)
+    return build_page("compare", title="minigrad compare: gradients under MSE and under cross-entropy",
+                      data=page_data(runs, config))

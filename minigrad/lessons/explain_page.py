@@ -20,8 +20,6 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ import numpy as np
 from minigrad import optim, viz
 from minigrad.core.tensor import Tensor
 from minigrad.lessons import explain
+from minigrad.pages.builder import build_page
 from minigrad.viz import graph_picture
 from minigrad.viz.rendering import RenderError, image_bytes
 
@@ -140,7 +139,8 @@ def page(start: dict[str, float]) -> str:
             "start": {name: int(np.searchsorted(grid[name], value)) for name, value in start.items()},
             "index": index, "numbers": blob, "lines": lines, "keys": keys, "zero": zero,
             "curves": curves, "descent": descent, "descentSteps": DESCENT_STEPS, "descentRate": DESCENT_RATE}
-    return _html(svg, data)
+    return build_page("explain", title="minigrad explain: σ′ under MSE and under cross-entropy", data=data,
+                      figure=svg)
 
 
 def _readout_keys(prefix: str, picture: graph_picture.Picture, n: explain.Neuron) -> dict[str, str]:
@@ -188,16 +188,6 @@ def _gradient_curves(targets: np.ndarray) -> dict[str, list[list[float]]]:
         loss_of(logits.sigmoid(), y).sum().backward()
         curves[name] = logits.grad.tolist()
     return curves
-
-
-def _html(svg: str, data: dict[str, Any]) -> str:
-    assets = resources.files("minigrad.pages") / "assets"
-    style = (assets / "explain.css").read_text(encoding="utf-8")
-    script = (assets / "explain.js").read_text(encoding="utf-8")
-    body = (assets / "explain.html").read_text(encoding="utf-8")
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return body.replace("/*STYLE*/", style).replace("<!--FIGURE-->", svg) \
-        .replace("/*DATA*/", payload).replace("/*SCRIPT*/", script)
 
 
 def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float = 2.0, y: float = 0.0,

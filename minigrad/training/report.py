@@ -19,14 +19,12 @@ into the page as JSON; the JavaScript only looks them up and draws them.
 from __future__ import annotations
 
 import base64
-import html
-import json
 import math
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from minigrad.pages.builder import build_page
 from minigrad.training.config import LOSS_NAMES, TrainConfig
 from minigrad.training.loop import TrainResult, snapshot_epochs_of
 
@@ -94,13 +92,7 @@ def _heatmaps(hidden: np.ndarray, kind: str, layer: str) -> dict[str, Any]:
 def page(result: TrainResult) -> str:
     """The whole page as one HTML string."""
     data = page_data(result)
-    assets = resources.files("minigrad.pages") / "assets"
-    style = (assets / "report.css").read_text(encoding="utf-8")
-    script = (assets / "report.js").read_text(encoding="utf-8")
-    body = (assets / "report.html").read_text(encoding="utf-8")
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return body.replace("<!--TITLE-->", html.escape(data["title"])).replace("/*STYLE*/", style) \
-        .replace("/*DATA*/", payload).replace("/*SCRIPT*/", script)
+    return build_page("report", title=f"minigrad train: {data['title']}", data=data)
 
 
 def _architecture(config: TrainConfig) -> str:

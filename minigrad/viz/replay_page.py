@@ -17,7 +17,6 @@ JavaScript only shows the frame it is asked for.
 from __future__ import annotations
 
 import html
-import json
 import operator
 import os
 import re
@@ -26,11 +25,12 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from functools import reduce
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from minigrad.core.tensor import Tensor
+from minigrad.pages.builder import build_page
 from minigrad.viz import graph_picture
 from minigrad.viz.dot import number_text, picture_to_dot
 from minigrad.viz.notation import symbol_of
@@ -113,8 +113,8 @@ def replay(root: Tensor, path: str | os.PathLike[str] | None = None, *, title: s
     steps = frames(root, picture)
     title = title or f"The backward pass of {picture.root_label}, step by step"
     shown = [{key: value for key, value in asdict(frame).items() if key != "grad"} for frame in steps]
-    data = {"frames": shown, "gradLines": gradient_lines(picture)}
-    page = Replay(_html(title, svg, data, picture.root_label), steps)
+    data = {"frames": shown, "gradLines": gradient_lines(picture), "root": picture.root_label}
+    page = Replay(build_page("replay", title=title, data=data, figure=svg), steps)
     if path is not None:
         page.save(path)
     return page
@@ -184,132 +184,3 @@ def _line_text(line: graph_picture.Line, number: Callable[[np.ndarray], str] = n
     """A label line as the picture draws it: its text, and each Number written by `number`."""
     return "".join(number(part.array) if isinstance(part, graph_picture.Number) else part for part in line)
 
-
-def _html(title: str, svg: str, data: dict[str, Any], root_label: str) -> str:
-    parts = {"TITLE": html.escape(title), "<!--SVG-->": svg, "∂L/∂tensor": html.escape(f"∂{root_label}/∂tensor"),
-             "/*DATA*/": json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")}  # no "</script>" inside
-    return re.sub("|".join(map(re.escape, parts)), lambda found: parts[found.group()], PAGE)  # in one pass
-
-
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>TITLE</title>
-<style>
-* { box-sizing: border-box; }
-body { margin: 0; height: 100vh; display: flex; flex-direction: column; color: #222;
-       font: 15px/1.45 "Helvetica Neue", Helvetica, Arial, sans-serif; }
-header { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 12px; padding: 8px 16px;
-         border-bottom: 1px solid #ddd; }
-h1 { font-size: 18px; margin: 0 8px 0 0; }
-button { font: inherit; padding: 2px 12px; } #slider { width: 260px; }
-#counter { font-weight: bold; font-variant-numeric: tabular-nums; min-width: 9em; }
-main { flex: 1; display: flex; min-height: 0; } #graph { flex: 1; overflow: auto; padding: 8px; }
-#graph svg { display: block; margin: 0 auto; }
-#panel { width: 430px; overflow-y: auto; padding: 12px 18px; border-left: 1px solid #ddd; background: #fcfcfc; }
-h2 { font-size: 20px; margin: 0 0 8px; color: #c2255c; }
-#lines { margin: 0 0 10px; padding-left: 18px; } #sum { font-size: 17px; margin: 0 0 14px; }
-#total { font-weight: bold; color: #c2255c; }
-.note { font-size: 13px; color: #555; margin: 6px 0; }
-#graph g.current > path, #graph g.current > polygon, #graph g.current > ellipse { stroke: #c2255c; stroke-width: 3.5; }
-#graph g.source > ellipse { stroke: #c2255c; stroke-width: 2; }
-#graph g.edge.active path { stroke: #c2255c; stroke-width: 3; }
-#graph g.edge.active polygon { fill: #c2255c; stroke: #c2255c; }
-#graph g.edge.active text, #graph g.current text.gradient { fill: #c2255c; font-weight: bold; }
-#graph g.upstream text.gradient { font-weight: bold; } #graph text.pending { fill: #888; }
-@media (max-width: 900px) {  /* narrow (a notebook's output, a docs page): the text under the graph, full width */
-  main { flex-direction: column; }
-  #panel { width: auto; max-height: 40%; border-left: 0; border-top: 1px solid #ddd; }
-}
-</style></head>
-<body>
-<header>
-  <h1>TITLE</h1>
-  <button id="previous" type="button">← Previous</button>
-  <input id="slider" type="range" min="0" value="0" aria-label="step">
-  <button id="next" type="button">Next →</button>
-  <span id="counter" aria-live="polite"></span>
-</header>
-<main>
-  <div id="graph"><!--SVG--></div>
-  <section id="panel">
-    <h2 id="heading"></h2>
-    <ul id="lines"></ul>
-    <p id="sum"><span id="sum-text"></span><span id="total"></span></p>
-    <p class="note">Each box is a tensor with its value; its gradient ∂L/∂tensor shows once backward has
-    completed it (“?” until then). In a graph of single numbers each edge into an op carries the op's local
-    derivative. In colour: this step's tensor and the uses its gradient came back through; in bold, the
-    gradients the chain rule multiplies. Keys: → next step, ← previous step.</p>
-  </section>
-</main>
-<script id="replay-data" type="application/json">/*DATA*/</script>
-<script>
-"use strict";
-const data = JSON.parse(document.getElementById("replay-data").textContent);
-const svg = document.querySelector("#graph svg"), pane = document.getElementById("graph");
-const slider = document.getElementById("slider"), last = data.frames.length - 1;
-const drawn = {};  // node or edge title ("t3", "t3->op1") -> its <g> elements
-for (const g of svg.querySelectorAll("g.node, g.edge")) (drawn[g.querySelector("title").textContent] ??= []).push(g);
-const gradientText = {};  // node id -> [the <text> of its gradient line, that line as drawn]
-for (const [id, [shown]] of Object.entries(data.gradLines))
-  for (const g of drawn[id] || []) for (const text of g.querySelectorAll("text"))
-    if (text.textContent.replace(/\\u00a0/g, " ") === shown) {  // Graphviz writes "  " as " &#160;"
-      gradientText[id] = [text, text.textContent];
-      text.classList.add("gradient");
-    }
-slider.max = last;
-let current = 0;
-
-function fit() {  // as large as fits, up to 4/3 px per point, but never a text under 13 px: wider scrolls
-  const box = svg.viewBox.baseVal, room = Math.min(pane.clientWidth / box.width, pane.clientHeight / box.height);
-  const smallest = Math.min(...Array.from(svg.querySelectorAll("text"), text => Number(text.getAttribute("font-size"))));
-  const scale = Math.min(4 / 3, Math.max(13 / smallest, 0.97 * room));
-  svg.setAttribute("width", box.width * scale);
-  svg.setAttribute("height", box.height * scale);
-}
-
-function show(step) {
-  current = Math.max(0, Math.min(last, step));
-  const frame = data.frames[current];
-  const done = new Set(data.frames.slice(0, current + 1).map(f => f.node));
-  for (const [id, [text, shown]] of Object.entries(gradientText)) {
-    text.textContent = done.has(id) ? shown : data.gradLines[id][1];
-    text.classList.toggle("pending", !done.has(id));
-  }
-  svg.querySelectorAll("g.node, g.edge").forEach(g => g.classList.remove("current", "active", "source", "upstream"));
-  (drawn[frame.node] || []).forEach(g => g.classList.add("current"));
-  for (const edge of frame.edges) {
-    (drawn[edge] || []).forEach(g => g.classList.add("active"));
-    const op = edge.split("->")[1];  // the op that used this tensor, and the tensor it made (op3 made t3)
-    (drawn[op] || []).forEach(g => g.classList.add("source"));
-    (drawn[op.replace("op", "t")] || []).forEach(g => g.classList.add("upstream"));
-  }
-  document.getElementById("heading").textContent = frame.heading;
-  document.getElementById("lines").replaceChildren(
-    ...frame.lines.map(line => Object.assign(document.createElement("li"), {textContent: line})));
-  document.getElementById("sum-text").textContent = frame.sum;
-  document.getElementById("total").textContent = frame.total;
-  document.getElementById("counter").textContent = `step ${current} of ${last}`;
-  slider.value = current;
-  document.getElementById("previous").disabled = current === 0;
-  document.getElementById("next").disabled = current === last;
-  const target = (drawn[frame.node] || [])[0];
-  if (target) {  // scroll the graph, not the page around it (in Jupyter, the notebook)
-    const box = target.getBoundingClientRect(), view = pane.getBoundingClientRect();  // centre it if out of view
-    if (box.top < view.top || box.bottom > view.bottom) pane.scrollTop += (box.y - view.y + (box.height - view.height) / 2);
-    if (box.left < view.left || box.right > view.right) pane.scrollLeft += (box.x - view.x + (box.width - view.width) / 2);
-  }
-}
-
-document.getElementById("previous").addEventListener("click", () => show(current - 1));
-document.getElementById("next").addEventListener("click", () => show(current + 1));
-slider.addEventListener("input", () => show(Number(slider.value)));
-document.addEventListener("keydown", event => {
-  if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
-  event.preventDefault();  // the slider, when focused, would move a second time
-  show(current + (event.key === "ArrowRight" ? 1 : -1));
-});
-window.addEventListener("resize", fit);
-fit();
-show(0);
-</script>
-</body></html>
-"""

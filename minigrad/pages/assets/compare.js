@@ -1,5 +1,6 @@
 // minigrad compare: the page only looks numbers up in DATA and draws them.
 "use strict";
+const DATA = JSON.parse(document.getElementById("compare-data").textContent);
 const SVG = "http://www.w3.org/2000/svg";
 const W = 600, LEFT = 70, RIGHT = 70;
 

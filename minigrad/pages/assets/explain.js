@@ -3,7 +3,7 @@
 // precomputed over the slider grid (see explain_page.py); this script only
 // looks numbers up, writes them with Python's "{:.4g}" format, and draws.
 
-const DATA = JSON.parse(document.getElementById("data").textContent);
+const DATA = JSON.parse(document.getElementById("explain-data").textContent);
 const AXES = ["x", "w", "b", "y"];
 const SHAPE = AXES.map((axis) => DATA.grid[axis].length);
 const state = Object.assign({}, DATA.start);  // the slider positions, as grid indices

@@ -1,5 +1,6 @@
 // report.html of `minigrad train`: looks up the run's numbers in DATA and draws them; computes nothing.
 "use strict";
+const DATA = JSON.parse(document.getElementById("report-data").textContent);
 const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const SHADES = ["#c7dbee", "#ffdcbd", "#c9ecc9", "#f4c3c3", "#e1d6ec", "#ddcbc7", "#f8d6ef", "#dcdcdc", "#ededc1", "#c0eef3"];
 
@@ -152,6 +153,7 @@ function show(k) {
 const slider = document.getElementById("slider-epoch");
 slider.max = DATA.epochs.length - 1;
 slider.value = DATA.epochs.length - 1;
+document.getElementById("run").textContent = DATA.title;
 document.getElementById("record-every").textContent = DATA.record_every;
 slider.addEventListener("input", () => show(+slider.value));
 show(+slider.value);

@@ -1,19 +1,12 @@
 """The README's examples are the example files and print what the README
-says, and its install instructions match pyproject.toml's extras."""
+says. (Its extras moved to docs/install.md: test_install_page.py.)"""
 
 import contextlib
 import io
 import re
-import sys
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # the dev extra brings tomli on Python 3.10
-    import tomli as tomllib
-
 ROOT = Path(__file__).resolve().parent.parent
-EXTRAS = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
 
 
 def readme_section(title):
@@ -40,20 +33,6 @@ def test_readme_quickstart_starts_with_the_two_commands():
     block = re.search(r"```bash\n(.*?)```", readme_section("Quickstart"), re.S).group(1).splitlines()
     assert block[:2] == ['python -m pip install ".[viz]" && minigrad explain',
                          'python -m pip install ".[dev]" && python -m pytest']
-
-
-def test_readme_says_what_each_extra_is_for():
-    rows = re.findall(r"^\| `(\w+)` \|", readme_section("Quickstart"), re.M)
-    assert sorted(rows) == sorted(EXTRAS)
-
-
-def test_readme_recommends_an_editable_install_to_readers_who_edit_the_source():
-    assert 'python -m pip install -e ".[dev]"' in readme_section("Quickstart")
-
-
-def test_the_notebook_extra_brings_jupyter_a_kernel_and_the_packages_the_notebook_draws_with():
-    names = {re.match(r"[\w-]+", requirement).group() for requirement in EXTRAS["notebook"]}
-    assert {"jupyterlab", "ipykernel", "matplotlib", "graphviz", "graphviz-pure"} <= names
 
 
 def test_readme_drawing_example_writes_the_picture_and_the_replay(tmp_path, monkeypatch):

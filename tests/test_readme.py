@@ -43,11 +43,6 @@ def test_readme_drawing_example_writes_the_picture_and_the_replay(tmp_path, monk
     assert "<svg" in (tmp_path / "y_replay.html").read_text()
 
 
-def test_readme_gradcheck_example_runs():
-    code = re.search(r"```python\n(.*?)```", readme_section("Checking gradients"), re.S).group(1)
-    exec(compile(code, "README gradcheck example", "exec"), {})
-
-
 def test_readme_training_example_is_the_example_file():
     code = re.search(r"```python\n(.*?)```", readme_section("Train a classifier"), re.S).group(1)
     assert code == (ROOT / "examples" / "xor.py").read_text()

@@ -60,14 +60,6 @@ def test_readme_training_example_learns_xor_and_saves_a_checkpoint(tmp_path, mon
     assert (tmp_path / "xor.npz").exists()
 
 
-def test_readme_loss_example_runs_and_shows_one_fused_node():
-    code = re.search(r"```python\n(.*?)```", readme_section("Losses are graph nodes, fused or expanded"), re.S).group(1)
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        exec(compile(code, "README loss example", "exec"), {})
-    assert printed.getvalue().splitlines()[-1] == "FusedCrossEntropy Div"
-
-
 def test_readme_second_derivative_example_prints_what_the_readme_says(capsys):
     section = readme_section("Derivatives of derivatives")
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)

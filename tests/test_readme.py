@@ -58,11 +58,3 @@ def test_readme_training_example_learns_xor_and_saves_a_checkpoint(tmp_path, mon
         exec(compile(code, "README training example", "exec"), {})
     assert printed.getvalue() == shown
     assert (tmp_path / "xor.npz").exists()
-
-
-def test_readme_second_derivative_example_prints_what_the_readme_says(capsys):
-    section = readme_section("Derivatives of derivatives")
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    exec(compile(code, "README second-derivative example", "exec"), {})
-    printed = capsys.readouterr().out.strip()
-    assert f"prints `{printed}`" in section

@@ -35,14 +35,6 @@ def test_readme_quickstart_starts_with_the_two_commands():
                          'python -m pip install ".[dev]" && python -m pytest']
 
 
-def test_readme_drawing_example_writes_the_picture_and_the_replay(tmp_path, monkeypatch):
-    code = re.search(r"```python\n(.*?)```", readme_section("See the gradient"), re.S).group(1)
-    monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README drawing example", "exec"), {})
-    assert "<svg" in (tmp_path / "y_graph.svg").read_text()
-    assert "<svg" in (tmp_path / "y_replay.html").read_text()
-
-
 def test_readme_training_example_is_the_example_file():
     code = re.search(r"```python\n(.*?)```", readme_section("Train a classifier"), re.S).group(1)
     assert code == (ROOT / "examples" / "xor.py").read_text()

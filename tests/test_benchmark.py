@@ -1,8 +1,10 @@
 """benchmarks/run.py keeps running (in --quick mode) and refuses to time an
 implementation whose step lands on other weights, or whose Hessian-vector
-product differs. Nothing here is timed."""
+product differs, and prints the project's targets, the ones benchmarks/README.md
+quotes. Nothing here is timed."""
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -215,3 +217,23 @@ def test_an_hvp_in_float64_or_of_other_shapes_is_refused(script):
                            (lambda: right()[:-1], "has other shapes")):
         with pytest.raises(SystemExit, match=f"H1: wrong's HVP {message}"):
             script.check_same_hvp(workload, {"numpy": right, "wrong": wrong})
+
+
+# ------------------------------------------------------------------ targets --
+
+TARGETS = {"W1": "<= 1.3", "W2": "<= 1.05", "W3": "<= 1.6", "W4": "<= 1.5", "W5": "<= 1.5",
+           "H1": "<= 0.9"}  # × NumPy, and H1 × PyTorch: the project's targets
+
+
+def test_the_script_prints_the_projects_targets(script):
+    workloads = [*script.WORKLOADS, script.CNN_WORKLOAD, script.HVP_WORKLOAD]
+    assert {w.name: w.target for w in workloads} == TARGETS
+
+
+def test_the_benchmarks_page_quotes_the_scripts_targets(script):
+    page = (SCRIPT.parent / "README.md").read_text(encoding="utf-8")
+    section = page.split("## Targets", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (W\d|H1) \|.*\| ≤ ([\d.]+) × (NumPy|PyTorch) \|$", section, re.M)
+    workloads = [*script.WORKLOADS, script.CNN_WORKLOAD, script.HVP_WORKLOAD]
+    assert {name: f"<= {number}" for name, number, _ in rows} == {w.name: w.target for w in workloads}
+    assert [name for name, _, against in rows if against == "PyTorch"] == ["H1"]

@@ -1,10 +1,12 @@
 """docs/claims.md states the claims minigrad demonstrates, each with an example
-that exists, and everything in the repository cites the claims there.
+that exists, its table links each claim's section, and everything in the
+repository cites the claims there.
 
 (The numbers and figures it quotes are compared with the examples' runs in
 test_examples.py.)"""
 
 import re
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,10 +28,18 @@ def test_every_claim_names_an_example_script_that_exists():
         assert all((ROOT / "examples" / script).exists() for script in scripts), scripts
 
 
-def test_the_readme_claims_section_links_the_claims_page():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Every claim, reproduced"):].split("\n## ", 1)[0]
-    assert "](docs/claims.md)" in section
+def slug(heading):
+    """A heading's anchor, as the site (Python-Markdown's toc) makes it."""
+    ascii_text = unicodedata.normalize("NFKD", heading).encode("ascii", "ignore").decode()
+    return re.sub(r"[-\s]+", "-", re.sub(r"[^\w\s-]", "", ascii_text).strip().lower())
+
+
+def test_the_table_links_every_claim_to_its_section():
+    table = CLAIMS.split("\n## ")[0]
+    links = re.findall(r"\[(\d+)\]\(#([^)]+)\)", table)
+    anchors = {int(re.match(r"(\d+)\. ", section).group(1)): slug(section.splitlines()[0]) for section in sections()}
+    assert sorted({int(number) for number, _ in links}) == list(range(1, 11))
+    assert all(anchors[int(number)] == anchor for number, anchor in links), links
 
 
 def test_nothing_cites_a_seeds_file_that_the_repository_does_not_have():

@@ -1,6 +1,6 @@
 """The examples in examples/ run and show what they claim: the claims of
 docs/claims.md, each as the number the example reports, and the numbers that
-docs/claims.md and the README's claims table quote are those the runs return.
+docs/claims.md quotes, in its table and in its sections, are those the runs return.
 
 Each example is a script with `main(argv) -> dict`; it is imported by path
 (examples/ is not a package), run in full once per test session into a
@@ -259,14 +259,13 @@ def test_without_scikit_learn_the_digits_example_says_in_one_line_which_extra_to
 # ------------------------------------------- the numbers the docs quote --
 
 def quoted(name):
-    """What the docs say about examples/<name>.py: the row of the README's claims
-    table that names it, and the sections of docs/claims.md that cite it."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    claims = (ROOT / "docs" / "claims.md").read_text(encoding="utf-8").split("\n## ")
-    row = [line for line in readme.splitlines() if line.startswith("|") and f"`{name}.py`" in line]
+    """What docs/claims.md says about examples/<name>.py: the row of its table that
+    names the script, and the sections (the claims) that cite it."""
+    intro, *claims = (ROOT / "docs" / "claims.md").read_text(encoding="utf-8").split("\n## ")
+    row = [line for line in intro.splitlines() if line.startswith("|") and f"`{name}.py`" in line]
     sections = [section for section in claims if f"examples/{name}.py" in section]
-    assert len(row) == 1 and sections, f"README.md's claims table or docs/claims.md does not cite {name}.py"
-    return {"README.md": row[0], "docs/claims.md": "\n".join(sections).replace("\n", " ")}
+    assert len(row) == 1 and sections, f"docs/claims.md's table or its sections do not cite {name}.py"
+    return {"docs/claims.md's table": row[0], "docs/claims.md": "\n".join(sections).replace("\n", " ")}
 
 
 def assert_quoted(name, *numbers):

@@ -107,11 +107,12 @@ def test_the_hand_written_sgd_step_updates_the_model():
         assert p.dtype == np.float32
 
 
-def test_the_readme_step_by_hand_recovers_the_weights():
-    section = (ROOT / "README.md").read_text().split("### A training step by hand", 1)[1].split("\n## ", 1)[0]
+def test_the_docs_step_by_hand_recovers_the_weights():
+    page = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+    section = page.split("## A training step by hand", 1)[1].split("\n## ", 1)[0]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     namespace: dict = {}
-    exec(compile(code, "README's training step by hand", "exec"), namespace)
+    exec(compile(code, "docs/training.md's training step by hand", "exec"), namespace)
     np.testing.assert_allclose(namespace["model"].weight.data, [[1.0, -2.0, 0.5]], atol=1e-3)
 
 

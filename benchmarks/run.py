@@ -49,8 +49,8 @@ import platform  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
-from typing import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -70,7 +70,8 @@ def keep_freed_memory() -> str:
     kept = libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)        # never give the heap's top back
     reused = libc.mallopt(M_MMAP_THRESHOLD, 1 << 25)      # large arrays from the heap too, not fresh mmaps
     return {(1, 1): "glibc keeps freed memory", (1, 0): "glibc keeps the heap (large arrays still mmapped)",
-            (0, 1): "glibc trims the heap (mallopt refused)"}.get((kept, reused), "allocator as it is (mallopt refused)")
+            (0, 1): "glibc trims the heap (mallopt refused)"}.get((kept, reused),
+                                                                  "allocator as it is (mallopt refused)")
 
 
 @dataclass
@@ -225,7 +226,7 @@ def torch_step(w: Workload, weights):
 # Each implementation is a function of no arguments that returns H·v as a list of float32
 # arrays, one per parameter, in the order W₁, b₁, W₂, b₂, ...
 
-HVP_WORKLOAD = Workload("H1", (64, 128, 10), 64, "ce", target="<= 0.9")  # W1's network, loss and batch; target × PyTorch
+HVP_WORKLOAD = Workload("H1", (64, 128, 10), 64, "ce", target="<= 0.9")  # W1's network, loss, batch; × PyTorch
 
 
 def hvp_vectors(weights) -> list[np.ndarray]:

@@ -22,8 +22,8 @@ import numpy as np
 import minigrad as mg
 import minigrad.functional as F
 from minigrad import Tensor, information, nn, training, viz
-from minigrad.training import data
 from minigrad.lessons import explain
+from minigrad.training import data
 from minigrad.viz import graph_picture
 
 DOCS = Path(__file__).resolve().parent

@@ -67,7 +67,8 @@ def main(argv=None):
     axes.plot(first, [cross_entropy(p, q, base=2) for q in qs], label="H(p, q)")
     axes.plot(first, [kl_divergence(p, q, base=2) for q in qs], label="D(p ‖ q)")
     axes.axhline(entropy(p, base=2), color="gray", linestyle=":", label="H(p)")
-    axes.set(xlabel="q₁ (with q₂ : q₃ = 2 : 1)", ylabel="bits", title="p = (0.7, 0.2, 0.1): both curves bottom out at q = p")
+    axes.set(xlabel="q₁ (with q₂ : q₃ = 2 : 1)", ylabel="bits",
+             title="p = (0.7, 0.2, 0.1): both curves bottom out at q = p")
     axes.legend()
     figure.tight_layout()
     path = out / "information_theory.png"

@@ -27,7 +27,8 @@ import os
 import secrets
 import stat
 import zipfile
-from typing import Any, BinaryIO, Mapping
+from collections.abc import Mapping
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -261,7 +262,7 @@ def _read_safetensors(file: BinaryIO) -> dict[str, np.ndarray]:
         raise ValueError("its '__metadata__' is not an object of str -> str")
     entries = {name: _checked_entry(name, entry) for name, entry in header.items()}
     data_size, end = file_size - 8 - header_size, 0
-    for name, (dtype, shape, (begin, stop)) in sorted(entries.items(), key=lambda item: item[1][2]):
+    for name, (_, _, (begin, stop)) in sorted(entries.items(), key=lambda item: item[1][2]):
         if begin != end:  # the arrays tile the data exactly, as the reference implementation requires
             before = f"end at byte {end}: they overlap" if begin < end else f"leave bytes {end}..{begin} unused"
             raise ValueError(f"tensor {name!r} starts at byte {begin} of the data, but the tensors before it {before}")

@@ -12,8 +12,9 @@ import difflib
 import math
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, NoReturn, Sequence
+from typing import Any, NoReturn
 
 from minigrad import __version__
 from minigrad.training import data

@@ -28,13 +28,14 @@ saying how to install it.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 import minigrad.nn as nn
-from minigrad.core.tensor import Tensor
 from minigrad.core.grad_mode import no_grad
+from minigrad.core.tensor import Tensor
 
 __all__ = ["from_torch", "supported_layers", "to_torch"]
 

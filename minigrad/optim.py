@@ -20,7 +20,6 @@ import numpy as np
 from minigrad.core.tensor import Tensor
 from minigrad.nn.module import Module
 
-
 __all__ = ["Adam", "Optimizer", "SGD"]
 
 

@@ -2,8 +2,8 @@
 how to draw its prediction and target, and an independent NumPy reference that
 returns the unreduced losses and the divisor of PyTorch's 'mean'."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -1,8 +1,8 @@
 """The table of op cases shared by the op tests: each case is a minigrad function,
 the NumPy function it must equal, and the shapes of its inputs."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

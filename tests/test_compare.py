@@ -8,11 +8,11 @@ import re
 
 import numpy as np
 import pytest
-
 from browser import needs_browser, open_page
+
 from minigrad import cli, training
-from minigrad.lessons import compare
 from minigrad.core.creation import manual_seed
+from minigrad.lessons import compare
 
 FILES = ["compare.csv", "compare.html", "compare.png"]
 

@@ -7,11 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from op_cases import _conv2d_reference, _max_pool2d_reference
 
 import minigrad as mg
 import minigrad.functional as F
 from minigrad import Tensor, nn
-from op_cases import _conv2d_reference, _max_pool2d_reference
 
 # (x shape, weight shape, stride, padding): strides, paddings, channel counts, non-square inputs and kernels
 GEOMETRIES = [

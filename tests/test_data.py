@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.training.data import (DATASETS, load_dataset, load_digits, make_blobs, make_circles, make_moons, make_spirals,
-                           make_xor, minibatches, train_test_split)
+from minigrad.training.data import (DATASETS, load_dataset, load_digits, make_blobs, make_circles, make_moons,
+                                    make_spirals, make_xor, minibatches, train_test_split)
 
 CLASSES = {"moons": 2, "circles": 2, "spirals": 3, "blobs": 3, "xor": 2}  # with each generator's defaults
 TWO_CLASS = ["moons", "circles", "xor"]

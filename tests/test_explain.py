@@ -5,11 +5,10 @@ import csv
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-
-from pathlib import Path
 
 from minigrad import cli, viz
 from minigrad.lessons import explain
@@ -115,7 +114,7 @@ def test_explain_csv_holds_the_table_for_the_given_target(tmp_path):
     with (tmp_path / "gradient_table.csv").open() as file:
         header, *rows = list(csv.reader(file))
     assert header == list(explain.TABLE_COLUMNS) and len(rows) == 13
-    for z, a, sigma_prime, mse, ce in (map(float, row) for row in rows):
+    for _z, a, _sigma_prime, mse, ce in (map(float, row) for row in rows):
         assert ce == pytest.approx(a - 1) and mse == pytest.approx((a - 1) * a * (1 - a))
 
 

@@ -4,12 +4,10 @@ is shown, and every number it shows is minigrad's for that neuron."""
 
 import re
 
-import numpy as np
 import pytest
-
 from browser import needs_browser, open_page
-from minigrad.lessons import explain
-from minigrad.lessons import explain_page
+
+from minigrad.lessons import explain, explain_page
 
 START = {"x": 1.0, "w": 2.0, "b": 2.0, "y": 0.0}
 

@@ -9,7 +9,6 @@ import pytest
 import minigrad as mg
 from minigrad import Tensor, nn
 
-
 # ------------------------------------------------------------ tensor hooks --
 
 def test_a_tensor_hook_gets_the_gradient_summed_over_every_path_as_a_tensor_without_graph():

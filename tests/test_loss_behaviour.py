@@ -183,7 +183,7 @@ def sigmoid_neuron_grad(loss_of_a, z=4.0, y=0.0):
 def test_seed2_bce_on_a_sigmoid_has_gradient_a_minus_y_in_z(z, y):
     a = 1 / (1 + np.exp(-z))
     for fused in (True, False):
-        grad = sigmoid_neuron_grad(lambda p, t: F.binary_cross_entropy(p, t, fused=fused), z, y)
+        grad = sigmoid_neuron_grad(lambda p, t, fused=fused: F.binary_cross_entropy(p, t, fused=fused), z, y)
         assert grad == pytest.approx(a - y, rel=1e-9)
 
 

@@ -6,13 +6,13 @@ import inspect
 
 import numpy as np
 import pytest
+from loss_cases import PAIR_IDS, PAIRS
 
 import minigrad as mg
-from loss_cases import PAIR_IDS, PAIRS
 from minigrad import Tensor, nn
-from minigrad.ops import fused_losses as losses
 from minigrad.core.op import Op
 from minigrad.functional.loss_inputs import class_targets
+from minigrad.ops import fused_losses as losses
 
 
 def reduce(losses, divisor, reduction):

@@ -3,9 +3,9 @@ and float32 stays float32 through the op and its gradient."""
 
 import numpy as np
 import pytest
+from op_cases import CASES
 
 import minigrad as mg
-from op_cases import CASES
 
 case_ids = [case.name for case in CASES]
 

@@ -9,8 +9,8 @@ import math
 import re
 
 import pytest
-
 from browser import needs_browser, open_page
+
 from minigrad import Tensor, training, viz
 from minigrad.lessons import compare, explain_page
 from minigrad.pages.builder import PAGES, build_page

@@ -10,14 +10,13 @@ import sys
 
 import numpy as np
 import pytest
+from browser import needs_browser, open_page
 
 import minigrad as mg
 from minigrad import Tensor, nn, viz
+from minigrad.core.backward import topological_order
 from minigrad.lessons import explain
 from minigrad.viz import graph_picture
-from minigrad.core.backward import topological_order
-
-from browser import needs_browser, open_page
 
 
 def cross_entropy_neuron():

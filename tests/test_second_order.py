@@ -4,11 +4,11 @@ first), and `grad`, `hvp` and `hessian` behave as PyTorch's do."""
 
 import numpy as np
 import pytest
+from loss_cases import PAIR_IDS, PAIRS
+from op_cases import CASES
 
 import minigrad as mg
-from loss_cases import PAIR_IDS, PAIRS
 from minigrad import Tensor
-from op_cases import CASES
 
 case_ids = lambda case: case.name
 

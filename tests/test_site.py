@@ -19,7 +19,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from browser import needs_browser, open_page
 from test_docs_pages import API_MODULES, API_PAGE_OF, documented_names
 

@@ -9,8 +9,8 @@ import re
 
 import numpy as np
 import pytest
-
 from browser import needs_browser, open_page
+
 from minigrad import Tensor, cli, no_grad, training
 from minigrad.training import report as training_report
 

@@ -372,7 +372,7 @@ def test_highlight_draws_the_edges_into_the_op_bold_and_coloured():
 def test_highlight_writes_out_the_chain_rule_and_the_product_is_the_gradient():
     z, a, L = binary_cross_entropy()
     graph = viz.draw_graph(L, highlight={a: "σ′"})
-    label = dict(((t, h), l) for t, h, l in EDGE.findall(graph.source))[node_id_of(graph, "z"), op_of(graph, "a")]
+    label = dict(((t, h), text) for t, h, text in EDGE.findall(graph.source))[node_id_of(graph, "z"), op_of(graph, "a")]
     name_line, rule, product = label.split("\\n")
     assert name_line.startswith("σ′ = ∂a/∂z = ")
     assert rule == "∂L/∂z = ∂L/∂a · σ′"

@@ -51,7 +51,8 @@ def on_page_markdown(markdown: str, **kwargs: object) -> str:
 def on_page_content(html: str, **kwargs: object) -> str:
     """Keep the API reference's "Source code in …" blocks out of the search index: a search for
     no_grad should find its entry and the tutorial, not every function whose source mentions it."""
-    return html.replace('<details class="mkdocstrings-source"', '<details class="mkdocstrings-source" data-search-exclude')
+    source = '<details class="mkdocstrings-source"'
+    return html.replace(source, f"{source} data-search-exclude")
 
 
 @event_priority(50)  # before mkdocs-jupyter's on_files, which makes the notebook a page

@@ -3,7 +3,8 @@ operators, and the shape and axis arguments."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

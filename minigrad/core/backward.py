@@ -11,13 +11,14 @@ the shape of an input that broadcasting stretched. `Tensor.backward` and
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
-from minigrad.core.tensor import Tensor
 from minigrad.core.errors import ShapeError
 from minigrad.core.grad_mode import no_grad
+from minigrad.core.tensor import Tensor
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

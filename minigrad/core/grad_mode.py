@@ -10,7 +10,8 @@ import contextlib
 import functools
 import inspect
 import threading
-from typing import Any, Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
 
 
 class _GradMode(threading.local):

@@ -16,13 +16,14 @@ are built on that.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from minigrad.core.backward import backward_pass
-from minigrad.core.tensor import Tensor
 from minigrad.core.grad_mode import enable_grad, no_grad
+from minigrad.core.tensor import Tensor
 
 __all__ = ["grad", "hessian", "hvp"]
 

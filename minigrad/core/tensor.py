@@ -10,12 +10,17 @@ walk is core/backward.py).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from minigrad.core.arguments import DEFAULT_DTYPE, array_from, operand_array, shape_from_args, type_name
 from minigrad.core.hooks import RemovableHandle
+
+if TYPE_CHECKING:  # core/op.py imports this module
+    from minigrad.core.op import Op
+
 
 class Tensor:
     """An n-dimensional array that remembers how it was computed.

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from minigrad import ops
 from minigrad.core.errors import ShapeError
 from minigrad.core.tensor import Tensor
@@ -35,6 +33,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     (N, out, OH, OW) with OH = ⌊(H + 2·padding − kh) / stride⌋ + 1. `stride` and
     `padding` are an int or a pair (rows, columns). Computed by im2col (ops/convolution.py).
 
+    >>> import numpy as np
     >>> conv2d(Tensor(np.ones((1, 1, 3, 3))), Tensor(np.ones((1, 1, 2, 2)))).data.tolist()
     [[[[4.0, 4.0], [4.0, 4.0]]]]
     """
@@ -63,6 +62,7 @@ def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None) -> Tensor:
     kernel_size; no padding, and windows that do not fit are dropped (as PyTorch).
     On a tie the gradient goes to the first maximum of the window, as in PyTorch.
 
+    >>> import numpy as np
     >>> max_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()
     [[[[5.0, 7.0], [13.0, 15.0]]]]
     """

@@ -19,9 +19,8 @@ import numpy as np
 
 from minigrad import ops
 from minigrad.core.tensor import Tensor
-from minigrad.functional.loss_inputs import (REDUCTIONS, broadcast_weight, check_reduction, class_labels,
-                                             class_targets, float_target, logits_matrix, masked_logits, mean_divisor,
-                                             prediction)
+from minigrad.functional.loss_inputs import (REDUCTIONS, broadcast_weight, check_reduction, class_labels, class_targets,
+                                             float_target, logits_matrix, masked_logits, mean_divisor, prediction)
 from minigrad.ops.fused_losses import LOG_FLOOR
 from minigrad.ops.shape import where
 
@@ -202,7 +201,8 @@ def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str 
     class_weight = broadcast_weight("nll_loss", weight, (log_p.shape[1],), log_p.dtype)
     if class_weight is None:
         class_weight = np.ones(log_p.shape[1], dtype=log_p.dtype)
-    divisor = mean_divisor("nll_loss", reduction, float(class_weight[labels].sum()), "summed weight of the true classes")
+    divisor = mean_divisor("nll_loss", reduction, float(class_weight[labels].sum()),
+                           "summed weight of the true classes")
     if fused:
         return ops.FusedNLL.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,
                                      class_weight=class_weight)

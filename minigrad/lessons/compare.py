@@ -145,15 +145,16 @@ def table_rows(rows: list[dict[str, Any]], first: int = FIRST_EPOCHS) -> list[di
     """From compare.csv's rows: per layer, the mean gradient norm over the first `first`
     epochs under MSE and under CE, and the epoch each run first reached TARGET_ACCURACY.
 
-    >>> rows = [{"loss": l, "epoch": e, "layer": "0", "grad_norm": g, "train_accuracy": a}
-    ...         for l, e, g, a in [("mse", 1, 1.0, 0.5), ("mse", 2, 3.0, 0.95), ("ce", 1, 4.0, 0.5), ("ce", 2, 4.0, 0.5)]]
+    >>> runs = [("mse", 1, 1.0, 0.5), ("mse", 2, 3.0, 0.95), ("ce", 1, 4.0, 0.5), ("ce", 2, 4.0, 0.5)]
+    >>> rows = [{"loss": l, "epoch": e, "layer": "0", "grad_norm": g, "train_accuracy": a} for l, e, g, a in runs]
     >>> table_rows(rows)
     [{'layer': '0', 'mse': 2.0, 'ce': 4.0, 'mse_epoch': 2, 'ce_epoch': None}]
     """
     layers = list(dict.fromkeys(r["layer"] for r in rows))
     reached = {}
     for loss in LOSSES:
-        hits = sorted(int(r["epoch"]) for r in rows if r["loss"] == loss and float(r["train_accuracy"]) >= TARGET_ACCURACY)
+        hits = sorted(int(r["epoch"]) for r in rows
+                      if r["loss"] == loss and float(r["train_accuracy"]) >= TARGET_ACCURACY)
         reached[loss] = hits[0] if hits else None
     table = []
     for layer in layers:
@@ -167,7 +168,7 @@ def table_text(rows: list[dict[str, Any]], first: int = FIRST_EPOCHS) -> str:
     """The table `minigrad compare` prints (see table_rows)."""
     table = table_rows(rows, first)
     epochs = max(int(r["epoch"]) for r in rows)
-    span = f"epoch 1" if min(first, epochs) == 1 else f"epochs 1-{min(first, epochs)}"
+    span = "epoch 1" if min(first, epochs) == 1 else f"epochs 1-{min(first, epochs)}"
     when = lambda e: "never" if e is None else str(e)
     lines = [f"weight gradient norm, mean over {span}; epoch reaching {TARGET_ACCURACY:.0%} train accuracy",
              f"{'layer':>6}  {'MSE':>10}  {'CE':>10}  {'CE/MSE':>7}",
@@ -248,7 +249,10 @@ def page_data(runs: list[Run], config: CompareConfig) -> dict[str, Any]:
                               "target": TARGET_ACCURACY, "runs": {}}
     for run in runs:
         mine = [r for r in rows if r["loss"] == run.loss]
-        grid = lambda q: [[_finite(r[q]) for r in mine if r["epoch"] == h["epoch"]] for h in run.history]
+
+        def grid(q: str, mine: list[dict[str, Any]] = mine, run: Run = run) -> list[list[float | None]]:
+            return [[_finite(r[q]) for r in mine if r["epoch"] == h["epoch"]] for h in run.history]
+
         result["runs"][run.loss] = {
             "name": LOSS_NAMES[run.loss],
             "grad_norm": grid("grad_norm"), "grad_mean": grid("grad_mean"), "saturated": grid("saturated"),

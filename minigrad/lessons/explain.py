@@ -15,9 +15,8 @@ draws the fused cross-entropy node (where σ′ never appears), and tabulates
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -169,8 +169,8 @@ def _with_widest(picture: graph_picture.Picture, numbers: dict[str, np.ndarray])
         return tuple(widest(p, numbers) if isinstance(p, graph_picture.Number) else p for p in parts)
 
     # Grey is left to the page: which branch passes nothing back depends on the sliders.
-    nodes = [graph_picture.Node(n.id, [line(l) for l in n.lines], n.kind) for n in picture.nodes]
-    edges = [graph_picture.Edge(e.tail, e.head, [line(l) for l in e.lines], highlighted=e.highlighted)
+    nodes = [graph_picture.Node(n.id, [line(parts) for parts in n.lines], n.kind) for n in picture.nodes]
+    edges = [graph_picture.Edge(e.tail, e.head, [line(parts) for parts in e.lines], highlighted=e.highlighted)
              for e in picture.edges]
     return graph_picture.Picture(nodes, edges, picture.tensors, picture.node_id, picture.root_label,
                                  picture.hidden, picture.labels)
@@ -201,7 +201,8 @@ def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float 
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     problems = []
-    for graph, name in ((explain.side_by_side_graph(x, w, b, y), "mse_vs_ce"), (explain.fused_graph(x, w, b, y), "fused_ce")):
+    pictures = {"mse_vs_ce": explain.side_by_side_graph(x, w, b, y), "fused_ce": explain.fused_graph(x, w, b, y)}
+    for name, graph in pictures.items():
         try:
             written.append(viz.render(graph, out / f"{name}.{format}", format=format))
         except RenderError as error:

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 import minigrad.functional as F
-from minigrad.ops.convolution import pair
 from minigrad.core.tensor import Tensor
 from minigrad.nn.layers import _size, _uniform_parameter
 from minigrad.nn.module import Module
+from minigrad.ops.convolution import pair
 
 
 class Conv2d(Module):

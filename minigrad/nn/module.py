@@ -13,14 +13,14 @@ saved, once, under its first name.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
 from minigrad.core.arguments import type_name
-from minigrad.core.tensor import Tensor
 from minigrad.core.hooks import RemovableHandle
+from minigrad.core.tensor import Tensor
 
 
 class Module:

@@ -19,9 +19,21 @@ from minigrad.ops.activations import LogSoftmaxOp, ReLUOp, SigmoidOp, SoftmaxOp,
 from minigrad.ops.arithmetic import Add, Affine, Cast, Div, MatMul, Mul, Neg, Pow, Sub
 from minigrad.ops.convolution import Col2Im, Conv2dOp, Im2Col, MaxPool2dOp
 from minigrad.ops.elementary import Abs, Clip, Exp, Log, Sqrt
-from minigrad.ops.fused_losses import (FusedBCE, FusedBCEWithLogits, FusedCrossEntropy, FusedHuber, FusedKLDiv,
-                                       FusedL1, FusedLoss, FusedMSE, FusedMultiMargin, FusedNLL)
+from minigrad.ops.fused_losses import (FusedBCE, FusedBCEWithLogits, FusedCrossEntropy, FusedHuber, FusedKLDiv, FusedL1,
+                                       FusedLoss, FusedMSE, FusedMultiMargin, FusedNLL)
 from minigrad.ops.in_place import in_place
 from minigrad.ops.reductions import Max, Mean, Sum
 from minigrad.ops.shape import (BroadcastTo, Concatenate, GetItem, Reshape, ScatterAdd, Stack, Transpose, Where,
                                 index_arrays)
+
+__all__ = [  # module by module, in the order of the list above
+    "Add", "Sub", "Neg", "Mul", "Div", "Pow", "Cast", "MatMul", "Affine",
+    "Exp", "Log", "Sqrt", "Abs", "Clip",
+    "Sum", "Mean", "Max",
+    "Reshape", "Transpose", "GetItem", "ScatterAdd", "BroadcastTo", "Concatenate", "Stack", "Where", "index_arrays",
+    "SigmoidOp", "TanhOp", "ReLUOp", "SoftmaxOp", "LogSoftmaxOp",
+    "Im2Col", "Col2Im", "Conv2dOp", "MaxPool2dOp",
+    "FusedLoss", "FusedMSE", "FusedL1", "FusedHuber", "FusedBCE", "FusedBCEWithLogits", "FusedCrossEntropy", "FusedNLL",
+    "FusedKLDiv", "FusedMultiMargin",
+    "in_place",
+]

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.ops.rule_math import exp
 from minigrad.core.op import Op
+from minigrad.ops.rule_math import exp
 
 
 def stable_sigmoid(z: np.ndarray) -> np.ndarray:

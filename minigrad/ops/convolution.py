@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from minigrad.ops.rule_math import col2im, im2col, scatter_add
 from minigrad.core.op import Op
+from minigrad.ops.rule_math import col2im, im2col, scatter_add
 
 Pair = tuple[int, int]
 

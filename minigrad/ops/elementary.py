@@ -12,6 +12,7 @@ import numpy as np
 from minigrad.core.op import Op
 from minigrad.ops.rule_math import sign, where
 
+
 class Exp(Op):
     symbol, expression = "exp", "exp({0})"
     elementwise = True

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad.ops.rule_math import absolute, constant, data, exp, log, log1p, maximum, sigmoid, sign, where
 from minigrad.core.op import Op
 from minigrad.core.tensor import Tensor
+from minigrad.ops.rule_math import absolute, constant, data, exp, log, log1p, maximum, sigmoid, sign, where
 
 LOG_FLOOR = -100.0  # log(p) is clamped here, as PyTorch does, so p = 0 or 1 stays finite
 
@@ -117,9 +117,9 @@ class FusedBCEWithLogits(FusedLoss):
 class FusedCrossEntropy(FusedLoss):
     """Softmax cross-entropy on logits z (N, C) against per-class target weights t (N, C):
     -Σ_c t_c log softmax(z)_c, whose gradient is softmax(z)·Σ_c t_c - t. Integer labels, soft labels, label
-    smoothing and class weights all arrive here folded into t (see functional/loss_inputs.py's class_targets). A logit of -inf
-    masks its class out: its probability is 0, and it costs nothing unless t names it (then the loss is inf).
-    The caller says whether the rows of t sum to 1 and whether some logit is -inf (masked_logits)."""
+    smoothing and class weights all arrive here folded into t (see class_targets in functional/loss_inputs.py).
+    A logit of -inf masks its class out: its probability is 0, and it costs nothing unless t names it (then the
+    loss is inf). The caller says whether the rows of t sum to 1 and whether some logit is -inf (masked_logits)."""
 
     symbol = "cross-entropy"
 

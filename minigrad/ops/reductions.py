@@ -12,6 +12,7 @@ from minigrad.core.arguments import reduced_axes
 from minigrad.core.op import Op
 from minigrad.ops.rule_math import broadcast_to, expand_dims
 
+
 def expand_reduced(grad, axis, keepdims, shape):
     """Undo a reduction's shape: put the reduced axes back and broadcast to `shape`."""
     if not keepdims and axis is not None:

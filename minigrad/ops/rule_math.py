@@ -14,7 +14,8 @@ more; the functions below are the rest, each choosing NumPy or the Tensor op.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -4,15 +4,16 @@ element came from."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from minigrad.ops import rule_math
-from minigrad.ops.rule_math import scatter_add, split, unstack
 from minigrad.core.arguments import axis_from
 from minigrad.core.op import Op
 from minigrad.core.tensor import Tensor, as_operand
+from minigrad.ops import rule_math
+from minigrad.ops.rule_math import scatter_add, split, unstack
 
 
 class Reshape(Op):
@@ -121,7 +122,8 @@ class Stack(Op):
     shape_rule = "all shapes equal"
 
     def forward(self, *arrays, axis):
-        self.axis = axis = axis_from("stack", axis, arrays[0].ndim + 1, [a.shape for a in arrays])  # the new axis may be last
+        # the new axis may be the last one: one more than the inputs have
+        self.axis = axis = axis_from("stack", axis, arrays[0].ndim + 1, [a.shape for a in arrays])
         return np.stack(arrays, axis=axis)
 
     def backward(self, grad):

@@ -22,7 +22,7 @@ the Gaussian jitter around them, and noise=0 gives the exact geometry.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 

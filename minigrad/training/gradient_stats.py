@@ -53,7 +53,8 @@ it), for a cheaper run; the others only step the optimizer.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

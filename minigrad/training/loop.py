@@ -10,8 +10,9 @@ for 2-D datasets, the predictions over the plane after a few epochs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -137,10 +138,10 @@ class TrainingDiverged(ArithmeticError):
     """The loss stopped being a finite number: the steps were too large. Holds
     the loss, the epoch it happened in and the learning rate.
 
-    >>> fit(TrainConfig(dataset="xor", optimizer="sgd", lr=50))
+    >>> fit(TrainConfig(dataset="xor", optimizer="sgd", lr=50))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    minigrad.training.TrainingDiverged: the loss became nan in epoch 2: lr 50 is too large for this model and data (try 5)
+    minigrad.training.TrainingDiverged: the loss became nan in epoch 2: lr 50 is too large for this model and ...
     """
 
     __module__ = "minigrad.training"  # raised as minigrad.training.TrainingDiverged, where users import it
@@ -245,7 +246,8 @@ def _snapshot_grid(X: np.ndarray, size: int = SNAPSHOT_GRID) -> tuple[np.ndarray
 
 
 def _train_one_epoch(model: nn.Module, loss_fn: Callable[[Tensor, np.ndarray], Tensor], recorder: GradientStats,
-                     optimizer: optim.Optimizer, splits: tuple[np.ndarray, ...], epoch: int, config: TrainConfig) -> dict[str, float]:
+                     optimizer: optim.Optimizer, splits: tuple[np.ndarray, ...], epoch: int,
+                     config: TrainConfig) -> dict[str, float]:
     """One pass over the training data in minibatches, then the epoch's row of numbers."""
     X_train, X_test, y_train, y_test = splits
     total, count = 0.0, 0

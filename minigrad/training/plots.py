@@ -4,13 +4,13 @@ flow per layer (mean and max |grad|)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from minigrad.core.tensor import Tensor
 from minigrad.core.grad_mode import no_grad
+from minigrad.core.tensor import Tensor
 from minigrad.nn import Module
 
 try:

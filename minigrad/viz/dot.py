@@ -13,7 +13,8 @@ writes it as DOT.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import graphviz
 import numpy as np

@@ -21,8 +21,8 @@ written twice.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Union
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class Number:
     form: str = "value"
 
 
-Line = tuple[Union[str, Number], ...]
+Line = tuple[str | Number, ...]
 
 
 @dataclass

@@ -22,10 +22,11 @@ import os
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import reduce
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,6 +36,7 @@ from minigrad.viz import graph_picture
 from minigrad.viz.dot import number_text, picture_to_dot
 from minigrad.viz.notation import symbol_of
 from minigrad.viz.rendering import image_bytes
+
 
 @dataclass
 class Frame:

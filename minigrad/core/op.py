@@ -77,10 +77,11 @@ class Op:
     derivative_name: str | None = None  # its local derivative's name on an edge: "σ′"
     passes: str | None = None          # a fused loss's gradient on its first input, in words
 
-    # What apply records on the op, when the result needs a gradient:
+    # What apply records on the op, when the result needs a gradient (slots: cheaper to write than a dict):
+    __slots__ = ("inputs", "params", "saved", "__dict__", "__weakref__")
     inputs: tuple[Tensor, ...]         # the input Tensors
     params: dict[str, Any]             # the constant parameters forward was given (axis=, lo=, ...)
-    saved: Sequence = ()               # what `saves` names, in its order (arrays)
+    saved: Sequence                    # what `saves` names, in its order (arrays); set only when it names any
     _saved_at: tuple[int, ...] = ()    # where each of them is: its input's position, or -1 for the output
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 """minigrad: reverse-mode automatic differentiation on NumPy, written to be read.
 
-The package in reading order, each part using only the parts before it:
+The package in reading order, each part using only the parts before it (but
+for the one import circle: the Tensor, in core, calls the ops, which make Tensors):
 
     core/         the Tensor, the Op, the backward walk, grad mode, higher order, gradient checks
     ops/          the primitive ops, each a forward and a backward side by side

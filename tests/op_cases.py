@@ -46,6 +46,7 @@ CASES = [
     OpCase("sub", lambda a, b: a - b, np.subtract, ((2, 1, 3), (4, 1))),
     OpCase("sub-python-scalar", lambda a: 1 - a, lambda a: 1 - a, ((3,),)),
     OpCase("neg", lambda a: -a, np.negative, ((2, 3),)),
+    OpCase("cast-there-and-back", lambda a: a * a.astype(np.longdouble).astype(a.dtype), lambda a: a * a, ((2, 3),)),
     OpCase("mul", lambda a, b: a * b, np.multiply, ((3, 4), (3, 4))),
     OpCase("mul-broadcast", lambda a, b: a * b, np.multiply, ((2, 3, 4), (3, 1))),
     OpCase("mul-same-tensor", lambda a: a * a, lambda a: a * a, ((5,),)),

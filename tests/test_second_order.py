@@ -72,12 +72,62 @@ def test_a_declared_cache_is_computed_again_on_tensors_so_second_derivatives_are
 
 
 def test_saves_must_name_inputs_of_forward_or_the_output():
-    with pytest.raises(TypeError, match=r"Twice.saves names 'x': expected inputs of forward \(a\) or 'out'"):
+    with pytest.raises(TypeError, match=r"Twice.saves names 'x': expected inputs of forward \(a: parameters"):
         class Twice(mg.Op):
             saves = ("x",)
 
             def forward(self, a):
                 return 2 * a
+
+
+def test_saves_refuses_an_optional_input_which_apply_may_not_be_given():
+    with pytest.raises(TypeError, match=r"WithBias.saves names 'b': expected inputs of forward \(x: "):
+        class WithBias(mg.Op):
+            saves = ("b",)
+
+            def forward(self, x, b=None):
+                return x if b is None else x + b
+
+
+class Scale(mg.Op):
+    """x · k, its factor meant as an input."""
+
+    saves = ("k",)
+
+    def forward(self, x, k):
+        return x * k
+
+    def backward(self, grad):
+        (k,) = self.saved
+        return grad * k, None
+
+
+def test_a_saved_input_given_by_keyword_is_refused_rather_than_read_off_the_output():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert np.array_equal(mg.grad(Scale.apply(x, Tensor(np.array(3.0))).sum(), x)[0].data, [3.0, 3.0])
+    with pytest.raises(TypeError, match=r"scale: Scale.saves names input 1 of forward, but apply got 1 inputs"):
+        Scale.apply(x, k=3.0)
+
+
+class SquareKeepingItsSlopeInATuple(SquareKeepingItsSlope):
+    def forward(self, a):
+        self.slopes = (2 * a,)
+        return a * a
+
+    def backward(self, grad):
+        return (grad * self.slopes[0],)
+
+
+def test_an_undeclared_array_inside_a_tuple_is_refused_too():
+    x = Tensor(np.array([0.5, -1.5]), requires_grad=True)
+    with pytest.raises(TypeError, match="keeps the array 'slopes' on itself without declaring"):
+        mg.grad(SquareKeepingItsSlopeInATuple.apply(x).sum(), x, create_graph=True)
+
+
+def test_an_op_that_saves_nothing_has_no_saved_values_on_arrays_or_on_tensors():
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x + x
+    assert not hasattr(y.grad_fn, "saved") and not hasattr(y.grad_fn.on_tensors(y), "saved")
 
 
 def test_saved_values_are_the_inputs_own_arrays_and_output_not_copies():
@@ -280,3 +330,14 @@ def test_a_rule_that_calls_numpy_on_a_saved_input_says_so_under_create_graph():
     assert mg.grad(ExpWithNumPy.apply(x), x)[0].item() == pytest.approx(np.exp(0.5))
     with pytest.raises(TypeError, match="grad: the backward of ExpWithNumPy cannot run on Tensors.*rule_math"):
         mg.grad(ExpWithNumPy.apply(x), x, create_graph=True)
+
+
+class SquareForgettingItsCache(SquareWithACachedSlope):
+    def backward(self, grad):
+        return (grad * self.slope,)  # under create_graph the cache is None
+
+
+def test_a_backward_that_reads_a_dropped_cache_is_told_the_cache_is_none_under_create_graph():
+    x = Tensor(np.array([0.5, -1.5]), requires_grad=True)
+    with pytest.raises(TypeError, match=r"SquareForgettingItsCache cannot run on Tensors.*caches \(slope\) are None"):
+        mg.grad(SquareForgettingItsCache.apply(x).sum(), x, create_graph=True)

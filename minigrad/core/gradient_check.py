@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.core.grad_mode import enable_grad, no_grad
+from minigrad.core.higher_order import grad
 from minigrad.core.tensor import Tensor
 
 
@@ -93,7 +94,6 @@ def gradgradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float =
     >>> gradgradcheck(lambda t: (t * t.log()).sum(), [x])
     True
     """
-    from minigrad.core.higher_order import grad  # autograd builds on the engine, as this module does
 
     originals = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     checked = [i for i, x in enumerate(originals) if isinstance(x, Tensor) and x.requires_grad]

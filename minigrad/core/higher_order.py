@@ -23,6 +23,7 @@ import numpy as np
 
 from minigrad.core.backward import backward_pass
 from minigrad.core.grad_mode import enable_grad, no_grad
+from minigrad.core.op import Op
 from minigrad.core.tensor import Tensor
 
 __all__ = ["grad", "hessian", "hvp"]
@@ -62,12 +63,14 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                 if tensor in wanted:
                     found[wanted[tensor]] = gradient
         except TypeError as error:  # e.g. np.exp in a custom op's backward, on a saved input now a Tensor
-            failing_op = _failing_op(error)
-            if not create_graph or failing_op is None:  # not raised inside an op's backward: it says what it means
+            op = _failing_op(error)
+            if not create_graph or op is None:  # not raised inside an op's backward: it says what it means
                 raise
-            raise TypeError(f"grad: the backward of {failing_op} cannot run on Tensors, as create_graph=True "
+            caches = f"; its caches ({', '.join(op.caches)}) are None here, to be computed again from " \
+                     "self.saved" if op.caches else ""
+            raise TypeError(f"grad: the backward of {type(op).__name__} cannot run on Tensors, as create_graph=True "
                             f"needs ({error}); on saved inputs, use arithmetic and minigrad.ops.rule_math's "
-                            "functions instead of NumPy's") from error
+                            f"functions instead of NumPy's{caches}") from error
     results: list[Tensor | None] = []
     for i, (x, gradient) in enumerate(zip(inputs, found)):
         if gradient is None:
@@ -123,15 +126,15 @@ def hessian(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
 
 # ------------------------------------------------------------------ checks --
 
-def _failing_op(error: BaseException) -> str | None:
-    """The name of the op whose backward raised `error`, read off its traceback (None: no backward did)."""
-    name, frame = None, error.__traceback__
+def _failing_op(error: BaseException) -> Op | None:
+    """The op whose backward raised `error`, read off its traceback (None: no backward did)."""
+    found, frame = None, error.__traceback__
     while frame is not None:
         owner = frame.tb_frame.f_locals.get("self")
-        if frame.tb_frame.f_code.co_name == "backward" and owner is not None:
-            name = type(owner).__name__
+        if frame.tb_frame.f_code.co_name == "backward" and isinstance(owner, Op):
+            found = owner
         frame = frame.tb_next
-    return name
+    return found
 
 
 def _tensors(what: str, values: Tensor | Sequence[Tensor]) -> list[Tensor]:

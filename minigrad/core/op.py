@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import inspect
 from operator import itemgetter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -32,8 +32,9 @@ class Op:
     """One primitive operation: `forward` on arrays, `backward` on gradients.
 
     A subclass writes
-      forward(*arrays, **params) -> array    the output, from the inputs' arrays
-      backward(grad) -> tuple                dL/d(input) for each input (None: no gradient), from dL/d(output)
+      forward(a, b, *, axis) -> array   the output, from the inputs' arrays (before the *) and
+                                        parameters (after it), as apply(x, y, axis=0) passes them
+      backward(grad) -> tuple           dL/d(input) for each input (None: no gradient), from dL/d(output)
     and declares, above them, what backward reads:
       saves = ("b", "out")      inputs of forward, by its parameter names, and "out", the output: backward
                                 reads them, in that order, as `self.saved` (arrays; the Tensors under
@@ -41,9 +42,10 @@ class Op:
       constants = ("mask",)     arrays forward keeps on self that have no derivative: a mask, an index
       caches = ("cols",)        arrays forward computes from the inputs to spare backward the work; under
                                 create_graph they are None, and backward computes them from self.saved
-    Numbers, shapes and axes kept on self need no declaration. An array kept on
-    self and declared nowhere would pass for a constant under create_graph, and
-    the second derivative would be silently wrong; minigrad refuses it instead.
+    Numbers, shapes and axes kept on self need no declaration. An array (or a
+    Tensor, or a tuple or list holding one) kept on self and declared nowhere
+    would pass for a constant under create_graph, and the second derivative
+    would be silently wrong; minigrad refuses it instead.
 
     A gradient may have the output's broadcast shape: the backward walk sums it
     back to the input's shape (`unbroadcast`). It never writes into the arrays
@@ -68,7 +70,8 @@ class Op:
     caches: tuple[str, ...] = ()
     shape_rule = ""  # what the op expects of its input shapes, for error messages
 
-    # How a picture writes the op (viz/notation.py reads these; an op sets those that apply):
+    # How a picture writes the op (viz/notation.py reads these; an op sets those that apply, as class
+    # attributes, or as properties where they depend on its inputs or params, as Clip's bounds):
     symbol: str | None = None          # its node's label, "×" or "σ" (None: the class name)
     expression: str | None = None      # an unnamed result's name from its inputs' names: "{0} − {1}"
     precedence = 9                     # how tightly that expression binds: + 1, · 2, unary − 3, ^ 4
@@ -77,28 +80,33 @@ class Op:
     derivative_name: str | None = None  # its local derivative's name on an edge: "σ′"
     passes: str | None = None          # a fused loss's gradient on its first input, in words
 
-    # What apply records on the op, when the result needs a gradient (slots: cheaper to write than a dict):
+    # What apply records on the op, when the result needs a gradient (in slots: measured, benchmarks/README.md):
     __slots__ = ("inputs", "params", "saved", "__dict__", "__weakref__")
     inputs: tuple[Tensor, ...]         # the input Tensors
-    params: dict[str, Any]             # the constant parameters forward was given (axis=, lo=, ...)
-    saved: Sequence                    # what `saves` names, in its order (arrays); set only when it names any
-    _saved_at: tuple[int, ...] = ()    # where each of them is: its input's position, or -1 for the output
+    params: dict[str, Any]             # the parameters forward was given by keyword (axis=, lo=, ...)
+    saved: Sequence                    # what `saves` names, in its order: arrays, or the Tensors under create_graph
+                                       # (set only when `saves` names something)
+
+    # Read off `saves` once per class, by __init_subclass__:
+    _saved_at: tuple[int, ...] = ()    # each saved value's position among the inputs (-1: the output)
+    _inputs_saved = 0                  # how many inputs apply must be given for those positions to be inputs
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Read `saves` once per class: the position of each name among forward's inputs (-1: the output)."""
+        """Read `saves` once per class: the position of each name among forward's inputs (-1: the output).
+        An input is a parameter of forward before the `*`, without a default: one that is always given."""
         super().__init_subclass__(**kwargs)
         parameters = list(inspect.signature(cls.forward).parameters.values())[1:]  # after self
-        inputs = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        inputs = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                  and p.default is p.empty]
         unknown = [name for name in cls.saves if name != "out" and name not in inputs]
         if unknown:
             raise TypeError(f"{cls.__name__}.saves names {', '.join(map(repr, unknown))}: expected inputs of "
-                            f"forward ({', '.join(inputs) or 'none by name'}) or 'out', the output")
+                            f"forward ({', '.join(inputs) or 'none'}: parameters before the *, without a default) "
+                            "or 'out', the output")
         at = cls._saved_at = tuple(-1 if name == "out" else inputs.index(name) for name in cls.saves)
-        # One C call per op picks them off [*the inputs' arrays, the output]: a tuple for several, a one-item
-        # list for one (a list comprehension costs about 0.2 µs more per op: benchmarks/README.md).
-        if at:
-            cls._pick_saved = staticmethod(itemgetter(*at) if len(at) > 1 else
-                                           itemgetter(slice(at[0], at[0] + 1 if at[0] != -1 else None)))
+        cls._inputs_saved = max(at, default=-1) + 1
+        if at:  # one call per op picks them off [*the inputs' arrays, the output] (measured: benchmarks/README.md)
+            cls._pick_saved = staticmethod(_picker(at))
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
@@ -124,6 +132,9 @@ class Op:
             return Tensor._from_op(data, None)
         op.inputs, op.params = inputs, params
         if cls._saved_at:
+            if len(inputs) < cls._inputs_saved:  # a saved "input" was given by keyword: it would pick the output
+                raise TypeError(f"{cls.name()}: {cls.__name__}.saves names input {cls._inputs_saved - 1} of "
+                                f"forward, but apply got {len(inputs)} inputs; pass the inputs before the params")
             arrays.append(data)  # position -1: the output
             op.saved = cls._pick_saved(arrays)
         return Tensor._from_op(data, op)
@@ -146,7 +157,7 @@ class Op:
         `output` for "out"), and its caches dropped: its backward rule, run on a
         Tensor grad, is then recorded, so that a gradient can be differentiated again.
         An array kept on the op that it did not declare is refused (see Op)."""
-        undeclared = [name for name, value in vars(self).items() if isinstance(value, (np.ndarray, np.generic))
+        undeclared = [name for name, value in vars(self).items() if _holds_an_array(value)
                       and name not in self.constants and name not in self.caches]
         if undeclared:
             raise TypeError(
@@ -155,7 +166,25 @@ class Op:
                 "in `saves` if it is an input or the output, in `constants` if it has no derivative (a mask, "
                 "an index), or in `caches` if backward can compute it again from self.saved")
         twin = copy.copy(self)
-        twin.saved = tuple([output if i == -1 else self.inputs[i] for i in self._saved_at])
+        if self._saved_at:
+            twin.saved = tuple([output if i == -1 else self.inputs[i] for i in self._saved_at])
         for name in self.caches:
             setattr(twin, name, None)
         return twin
+
+
+def _picker(at: tuple[int, ...]) -> Callable[[list], Sequence]:
+    """A function that picks the values at positions `at` off a list, in one C call: itemgetter gives a
+    tuple for several positions, and for one a slice gives a one-item list, so that `(a,) = self.saved`
+    unpacks either way."""
+    if len(at) > 1:
+        return itemgetter(*at)
+    return itemgetter(slice(at[0], at[0] + 1 if at[0] != -1 else None))
+
+
+def _holds_an_array(value: Any) -> bool:
+    """Whether an attribute kept on an op holds an array or a Tensor, itself or in a tuple or list.
+    (A NumPy scalar is a number; a dict holds parameters, such as a loss's weights.)"""
+    if isinstance(value, (tuple, list)):
+        return any(_holds_an_array(item) for item in value)
+    return isinstance(value, (np.ndarray, Tensor))

@@ -361,7 +361,7 @@ class Tensor:
 
 def as_operand(value: Any, like: Tensor) -> Tensor:
     """The other side of an operator as a Tensor that does not upcast `like`
-    (the rule is coercion.operand_array's, and a 0-d float tensor follows it as
+    (the rule is operand_array's, in core/arguments.py, and a 0-d float tensor follows it as
     a number does, keeping its gradient; a tensor that needs no cast stays itself).
 
     >>> as_operand(2, like=Tensor(np.ones(2, dtype=np.float32))).dtype

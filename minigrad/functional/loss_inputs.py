@@ -1,6 +1,6 @@
 """What a loss receives, checked and put in the form its op needs.
 
-Every loss in functional.py passes its arguments through here first: the
+Every loss in functional/losses.py passes its arguments through here first: the
 prediction must be a float tensor; a target must have exactly the
 prediction's shape (no silent broadcasting); class labels must be integers in
 [0, C); weights must broadcast; a 'mean' over nothing, and a row of logits

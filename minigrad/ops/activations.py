@@ -80,7 +80,7 @@ class SoftmaxOp(Op):
     symbol, expression = "softmax", "softmax({0})"
     saves = ("out",)
 
-    def forward(self, z, axis):
+    def forward(self, z, *, axis):
         self.axis = axis
         e = np.exp(z - z.max(axis=axis, keepdims=True, initial=-np.inf))  # exp(z - max) <= 1: no overflow
         return e / e.sum(axis=axis, keepdims=True)
@@ -94,7 +94,7 @@ class LogSoftmaxOp(Op):
     symbol, expression = "log_softmax", "log_softmax({0})"
     saves = ("out",)
 
-    def forward(self, z, axis):
+    def forward(self, z, *, axis):
         self.axis = axis
         return stable_log_softmax(z, axis)
 

@@ -108,7 +108,7 @@ class Pow(Op):
 class Cast(Op):
     """a in another float dtype: a 0-d float64 tensor meeting float32 data (see as_operand in core/tensor.py)."""
 
-    def forward(self, a, dtype):
+    def forward(self, a, *, dtype):
         self.dtype = a.dtype
         return a.astype(dtype)
 
@@ -160,7 +160,6 @@ class Affine(Op):
     """x Wᵀ + b, a linear layer's whole computation as one op (W is (out, in), as in
     PyTorch; b may be left out). x may have any leading batch dimensions."""
 
-    precedence = 1
     saves = ("x", "W")
 
     def forward(self, x, W, b=None):
@@ -184,3 +183,7 @@ class Affine(Op):
     @property
     def expression(self) -> str:
         return "{0}·{1}ᵀ + {2}" if len(self.inputs) == 3 else "{0}·{1}ᵀ"
+
+    @property
+    def precedence(self) -> int:
+        return 1 if len(self.inputs) == 3 else 2  # a sum, or a product

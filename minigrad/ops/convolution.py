@@ -66,7 +66,7 @@ class Im2Col(Op):
 
     symbol = "im2col"
 
-    def forward(self, x, kernel, stride, padding):
+    def forward(self, x, *, kernel, stride, padding):
         self.shape, self.geometry = x.shape, (kernel, stride, padding)
         return gather_patches(x, kernel, stride, padding)
 
@@ -79,7 +79,7 @@ class Col2Im(Op):
 
     symbol = "col2im"
 
-    def forward(self, cols, shape, kernel, stride, padding):
+    def forward(self, cols, *, shape, kernel, stride, padding):
         self.geometry = (kernel, stride, padding)
         return scatter_patches(cols, shape, kernel, stride, padding)
 
@@ -137,7 +137,7 @@ class MaxPool2dOp(Op):
     symbol = "max pool"
     constants = ("flat_index",)  # where each window's maximum is, in x.ravel()
 
-    def forward(self, x, kernel, stride):
+    def forward(self, x, *, kernel, stride):
         (kh, kw), (sh, sw) = kernel, stride
         n, c, h, w = self.shape = x.shape
         windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # (N, C, OH, OW, kh, kw), a view

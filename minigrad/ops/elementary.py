@@ -72,7 +72,7 @@ class Clip(Op):
     elementwise = True
     constants = ("inside",)  # where lo <= a <= hi
 
-    def forward(self, a, lo, hi):
+    def forward(self, a, *, lo, hi):
         self.inside = (a >= (-np.inf if lo is None else lo)) & (a <= (np.inf if hi is None else hi))
         return np.clip(a, lo, hi)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from minigrad.core.op import Op
 from minigrad.core.tensor import Tensor
-from minigrad.ops.rule_math import absolute, constant, data, exp, log, log1p, maximum, sigmoid, sign, where
+from minigrad.ops.rule_math import absolute, data, detached, exp, log, log1p, maximum, sigmoid, sign, where
 
 LOG_FLOOR = -100.0  # log(p) is clamped here, as PyTorch does, so p = 0 or 1 stays finite
 
@@ -29,7 +29,7 @@ def weighted_log(t: np.ndarray, log_p: np.ndarray) -> np.ndarray:
     >>> weighted_log(np.array([1.0, 0.0]), np.array([-0.5, -np.inf])).tolist()
     [-0.5, 0.0]
     """
-    if data(log_p).min(initial=0) == -np.inf:  # only then: the plain product is one pass cheaper
+    if data(log_p).min(initial=0) == -np.inf:  # mask only then (one pass fewer otherwise: benchmarks/README.md)
         return t * where(data(t) != 0, log_p, 0)
     return t * log_p
 
@@ -40,7 +40,7 @@ class FusedLoss(Op):
     saves = ("x", "target")
     caches = ("local_grad",)  # dloss/dx from forward; under create_graph computed again, recorded, on x
 
-    def forward(self, x, target, reduction, divisor, **options):
+    def forward(self, x, target, *, reduction, divisor, **options):
         losses, self.local_grad = self.loss_and_gradient(x, target, **options)
         self.options, self.reduction = options, reduction
         self.scale = 1 / divisor if reduction == "mean" else 1
@@ -131,7 +131,7 @@ class FusedCrossEntropy(FusedLoss):
         return f"({error})/{divisor:.4g}" if self.params["reduction"] == "mean" and divisor != 1 else error
 
     def loss_and_gradient(self, z, t, rows_sum_to_one, masked):
-        shifted = z - constant(z.max(axis=1, keepdims=True))  # log-sum-exp, with the max subtracted first
+        shifted = z - detached(z.max(axis=1, keepdims=True))  # log-sum-exp, with the max subtracted first
         e = exp(shifted)
         total = e.sum(axis=1, keepdims=True)
         log_p, p = shifted - log(total), e / total  # log softmax(z) and softmax(z)

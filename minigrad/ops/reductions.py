@@ -23,7 +23,7 @@ def expand_reduced(grad, axis, keepdims, shape):
 class Sum(Op):
     symbol, expression = "Σ", "Σ({0})"
 
-    def forward(self, a, axis, keepdims):
+    def forward(self, a, *, axis, keepdims):
         axis = reduced_axes("sum", axis, a.shape)
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
         return a.sum(axis=axis, keepdims=keepdims)
@@ -35,7 +35,7 @@ class Sum(Op):
 class Mean(Op):
     symbol, expression = "mean", "mean({0})"
 
-    def forward(self, a, axis, keepdims):
+    def forward(self, a, *, axis, keepdims):
         axis = reduced_axes("mean", axis, a.shape)
         self.shape, self.axis, self.keepdims = a.shape, axis, keepdims
         out = a.mean(axis=axis, keepdims=keepdims)
@@ -53,7 +53,7 @@ class Max(Op):
     symbol, expression = "max", "max({0})"
     constants = ("share",)  # each element's share of the gradient: 1/(number of maxima) at a maximum, else 0
 
-    def forward(self, a, axis, keepdims):
+    def forward(self, a, *, axis, keepdims):
         axis = reduced_axes("max", axis, a.shape)
         self.axis, self.keepdims = axis, keepdims
         out = a.max(axis=axis, keepdims=True)

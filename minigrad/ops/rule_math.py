@@ -25,7 +25,7 @@ def data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
 
 
-def constant(x: Any) -> Any:
+def detached(x: Any) -> Any:
     """x with no gradient flowing through it: a Tensor detached, an array as it is."""
     return x.detach() if isinstance(x, Tensor) else x
 

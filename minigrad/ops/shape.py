@@ -19,7 +19,7 @@ from minigrad.ops.rule_math import scatter_add, split, unstack
 class Reshape(Op):
     symbol, expression = "reshape", "reshape({0})"
 
-    def forward(self, a, shape):
+    def forward(self, a, *, shape):
         self.shape = a.shape
         return a.reshape(shape)
 
@@ -30,7 +30,7 @@ class Reshape(Op):
 class Transpose(Op):
     symbol, expression = "transpose", "{0}ᵀ"
 
-    def forward(self, a, axes):
+    def forward(self, a, *, axes):
         out = a.transpose(axes)  # NumPy checks the axes
         self.axes = None if axes is None else tuple(axis % a.ndim for axis in axes)
         return out
@@ -68,7 +68,7 @@ class GetItem(Op):
     symbol = "[ ]"
     constants = ("index",)  # an integer or boolean array, when the index is one
 
-    def forward(self, a, index):
+    def forward(self, a, *, index):
         self.shape, self.index = a.shape, index
         return a[index]
 
@@ -85,7 +85,7 @@ class ScatterAdd(Op):
 
     constants = ("index",)
 
-    def forward(self, values, index, shape):
+    def forward(self, values, *, index, shape):
         self.index = index
         full = np.zeros(shape, dtype=values.dtype)
         np.add.at(full, index, values)
@@ -98,7 +98,7 @@ class ScatterAdd(Op):
 class BroadcastTo(Op):
     """a repeated along new or size-1 axes (a reduction's backward, as an op)."""
 
-    def forward(self, a, shape):
+    def forward(self, a, *, shape):
         return np.broadcast_to(a, shape).copy()
 
     def backward(self, grad):

@@ -1,6 +1,7 @@
 """How a picture writes ops and names tensors, as in mathematics.
 
-Each op describes itself (its class attributes: see Op in core/op.py): a
+Each op describes itself (its class attributes, or properties that read its
+inputs and params: see Op in core/op.py): a
 symbol for its node ("×", "σ", "x·Wᵀ + b"), an expression that names an
 unnamed result from the names of its inputs ("a − y", "(a − y)²",
 "σ(w·x + b)") with the precedence that decides parentheses, and, for the

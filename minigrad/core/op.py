@@ -42,10 +42,10 @@ class Op:
       constants = ("mask",)     arrays forward keeps on self that have no derivative: a mask, an index
       caches = ("cols",)        arrays forward computes from the inputs to spare backward the work; under
                                 create_graph they are None, and backward computes them from self.saved
-    Numbers, shapes and axes kept on self need no declaration. An array (or a
-    Tensor, or a tuple or list holding one) kept on self and declared nowhere
-    would pass for a constant under create_graph, and the second derivative
-    would be silently wrong; minigrad refuses it instead.
+    Python numbers, shapes and axes kept on self need no declaration. An array
+    (or a NumPy scalar, a Tensor, or a tuple or list holding one) kept on self
+    and declared nowhere would pass for a constant under create_graph, and the
+    second derivative would be silently wrong; minigrad refuses it instead.
 
     A gradient may have the output's broadcast shape: the backward walk sums it
     back to the input's shape (`unbroadcast`). It never writes into the arrays
@@ -183,8 +183,8 @@ def _picker(at: tuple[int, ...]) -> Callable[[list], Sequence]:
 
 
 def _holds_an_array(value: Any) -> bool:
-    """Whether an attribute kept on an op holds an array or a Tensor, itself or in a tuple or list.
-    (A NumPy scalar is a number; a dict holds parameters, such as a loss's weights.)"""
+    """Whether an attribute kept on an op holds an array, a NumPy scalar (what a 0-d array's arithmetic
+    gives) or a Tensor, itself or in a tuple or list. (A dict holds parameters, such as a loss's weights.)"""
     if isinstance(value, (tuple, list)):
         return any(_holds_an_array(item) for item in value)
-    return isinstance(value, (np.ndarray, Tensor))
+    return isinstance(value, (np.ndarray, np.generic, Tensor))

@@ -43,7 +43,7 @@ class FusedLoss(Op):
     def forward(self, x, target, *, reduction, divisor, **options):
         losses, self.local_grad = self.loss_and_gradient(x, target, **options)
         self.options, self.reduction = options, reduction
-        self.scale = 1 / divisor if reduction == "mean" else 1
+        self.scale = 1 / float(divisor) if reduction == "mean" else 1  # a number: it has no derivative
         return losses if reduction == "none" else losses.sum() * self.scale
 
     def backward(self, grad):

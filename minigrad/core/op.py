@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -89,7 +89,8 @@ class Op:
 
     # Read off `saves` once per class, by __init_subclass__:
     _saved_at: tuple[int, ...] = ()    # each saved value's position among the inputs (-1: the output)
-    _inputs_saved = 0                  # how many inputs apply must be given for those positions to be inputs
+    _saving: tuple[Callable, int] | None = None  # what picks them off [*inputs, output], and how many inputs
+                                                  # that needs (one lookup in apply: benchmarks/README.md)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Read `saves` once per class: the position of each name among forward's inputs (-1: the output).
@@ -104,21 +105,19 @@ class Op:
                             f"forward ({', '.join(inputs) or 'none'}: parameters before the *, without a default) "
                             "or 'out', the output")
         at = cls._saved_at = tuple(-1 if name == "out" else inputs.index(name) for name in cls.saves)
-        cls._inputs_saved = max(at, default=-1) + 1
-        if at:  # one call per op picks them off [*the inputs' arrays, the output] (measured: benchmarks/README.md)
-            cls._pick_saved = staticmethod(_picker(at))
+        cls._saving = (_picker(at), max(at) + 1) if at else None
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on `inputs` with its `params`, and record it on the result when a gradient is needed."""
-        try:
-            requires_grad = any([t._requires_grad for t in inputs])
+        try:  # map and attrgetter, not list comprehensions (measured: benchmarks/README.md)
+            arrays = list(map(_data_of, inputs))
+            requires_grad = any(map(_requires_grad_of, inputs))
         except AttributeError:  # a non-Tensor input, say a NumPy array: only this failure path looks for it
             i, value = next((i, t) for i, t in enumerate(inputs) if not isinstance(t, Tensor))
             raise TypeError(f"{cls.name()}: input {i} is a {type_name(value)}, expected a Tensor; "
                             "wrap it: Tensor(X)") from None
         op = cls()
-        arrays = [t.data for t in inputs]
         try:
             data = op.forward(*arrays, **params)
         except ShapeError:
@@ -131,12 +130,14 @@ class Op:
         if not (requires_grad and grad_mode.enabled):
             return Tensor._from_op(data, None)
         op.inputs, op.params = inputs, params
-        if cls._saved_at:
-            if len(inputs) < cls._inputs_saved:  # a saved "input" was given by keyword: it would pick the output
-                raise TypeError(f"{cls.name()}: {cls.__name__}.saves names input {cls._inputs_saved - 1} of "
-                                f"forward, but apply got {len(inputs)} inputs; pass the inputs before the params")
+        saving = cls._saving
+        if saving:
+            pick, inputs_needed = saving
+            if len(inputs) < inputs_needed:  # a saved "input" was given by keyword: it would read the output
+                raise TypeError(f"{cls.name()}: {cls.__name__}.saves names input {inputs_needed - 1} of forward, "
+                                f"but apply got {len(inputs)} inputs; pass the inputs before the params")
             arrays.append(data)  # position -1: the output
-            op.saved = cls._pick_saved(arrays)
+            op.saved = pick(arrays)
         return Tensor._from_op(data, op)
 
     @classmethod
@@ -171,6 +172,9 @@ class Op:
         for name in self.caches:
             setattr(twin, name, None)
         return twin
+
+
+_data_of, _requires_grad_of = attrgetter("data"), attrgetter("_requires_grad")
 
 
 def _picker(at: tuple[int, ...]) -> Callable[[list], Sequence]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.core.tensor import Tensor
+from minigrad.core.versions import ChangeGroup, versions
 from minigrad.nn.module import Module
 
 __all__ = ["Adam", "Optimizer", "SGD"]
@@ -39,6 +40,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Tensor]) -> None:
         self.params = _checked_params(type(self).__name__, params)
         self.state: list[dict[str, Any]] = [{} for _ in self.params]  # what each parameter's rule remembers
+        self.changes = ChangeGroup(self.params)  # each step is an in-place change of the parameters
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to None, so that the next backward starts afresh."""
@@ -46,10 +48,19 @@ class Optimizer:
             param.grad = None
 
     def step(self) -> None:
-        """Update, in place, every parameter that has a gradient; skip those whose `.grad` is None."""
+        """Update, in place, every parameter that has a gradient; skip those whose `.grad` is None.
+        Each update is an in-place change (see core/versions.py): a graph recorded before the step
+        cannot backpropagate after it."""
+        skipped = 0
         for param, state in zip(self.params, self.state):
             if param.grad is not None:
                 self.update(param.data, param.grad, state)
+            else:
+                skipped += 1
+        if not skipped:
+            self.changes.changed()  # one count for all the parameters
+        else:
+            versions.changed(*[param.data for param in self.params if param.grad is not None])
 
     def update(self, value: np.ndarray, grad: np.ndarray, state: dict[str, Any]) -> None:
         """Change `value`, one parameter's array, in place, given its gradient and its state."""

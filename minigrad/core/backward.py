@@ -19,6 +19,7 @@ import numpy as np
 from minigrad.core.errors import ShapeError
 from minigrad.core.grad_mode import no_grad
 from minigrad.core.tensor import Tensor
+from minigrad.core.versions import check_unchanged, versions
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -104,10 +105,13 @@ def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool
         if node._hooks:  # register_hook: the gradient is complete; a hook may replace it
             node_grad = run_hooks(node, node_grad, create_graph)
         yield node, node_grad
-        if node._op is None:
+        recorded = node._op
+        if recorded is None:
             continue
-        op = node._op.on_tensors(node) if create_graph else node._op
-        for parent, parent_grad in zip(node._op.inputs, op.backward(node_grad)):
+        if recorded.recorded_at != versions.clock:  # something was changed in place since the op was recorded
+            check_unchanged(recorded, node)
+        op = recorded.on_tensors(node) if create_graph else recorded
+        for parent, parent_grad in zip(recorded.inputs, op.backward(node_grad)):
             if parent_grad is None or not parent._requires_grad:
                 continue
             if create_graph and not isinstance(parent_grad, Tensor):  # a rule may return a constant array

@@ -26,6 +26,7 @@ from minigrad.core.arguments import type_name
 from minigrad.core.errors import BadIndexError, ShapeError
 from minigrad.core.grad_mode import grad_mode
 from minigrad.core.tensor import Tensor
+from minigrad.core.versions import versions
 
 
 class Op:
@@ -81,11 +82,12 @@ class Op:
     passes: str | None = None          # a fused loss's gradient on its first input, in words
 
     # What apply records on the op, when the result needs a gradient (in slots: measured, benchmarks/README.md):
-    __slots__ = ("inputs", "params", "saved", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "params", "saved", "recorded_at", "__dict__", "__weakref__")
     inputs: tuple[Tensor, ...]         # the input Tensors
     params: dict[str, Any]             # the parameters forward was given by keyword (axis=, lo=, ...)
     saved: Sequence                    # what `saves` names, in its order: arrays, or the Tensors under create_graph
                                        # (set only when `saves` names something)
+    recorded_at: int                   # the version clock when recorded: how backward notices an in-place change
 
     # Read off `saves` once per class, by __init_subclass__:
     _saved_at: tuple[int, ...] = ()    # each saved value's position among the inputs (-1: the output)
@@ -129,7 +131,7 @@ class Op:
             raise error_type(f"{cls.name()}: cannot apply to shapes {shapes} ({error}){rule}") from None
         if not (requires_grad and grad_mode.enabled):
             return Tensor._from_op(data, None)
-        op.inputs, op.params = inputs, params
+        op.inputs, op.params, op.recorded_at = inputs, params, versions.clock
         saving = cls._saving
         if saving:
             pick, inputs_needed = saving

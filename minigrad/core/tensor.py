@@ -17,6 +17,7 @@ import numpy as np
 
 from minigrad.core.arguments import DEFAULT_DTYPE, array_from, operand_array, shape_from_args, type_name
 from minigrad.core.hooks import RemovableHandle
+from minigrad.core.versions import versions
 
 if TYPE_CHECKING:  # core/op.py imports this module
     from minigrad.core.op import Op
@@ -71,6 +72,11 @@ class Tensor:
             raise TypeError(f"Tensor: requires_grad=True needs a float dtype, got {self.data.dtype} "
                             "(integer tensors hold labels and indices; use .astype(np.float32) to differentiate)")
         self._requires_grad = bool(value)
+
+    @property
+    def _version(self) -> int:
+        """How many times this tensor's memory was changed in place (as PyTorch's; see core/versions.py)."""
+        return versions.version(self.data)
 
     shape = property(lambda self: self.data.shape, doc="The shape of .data.")
     ndim = property(lambda self: self.data.ndim, doc="The number of dimensions.")

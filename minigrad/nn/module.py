@@ -21,6 +21,7 @@ import numpy as np
 from minigrad.core.arguments import type_name
 from minigrad.core.hooks import RemovableHandle
 from minigrad.core.tensor import Tensor
+from minigrad.core.versions import versions
 
 
 class Module:
@@ -188,6 +189,7 @@ class Module:
         for name, p in own.items():
             if name in values:
                 p.data[...] = values[name]
+                versions.changed(p.data)
 
     def extra_repr(self) -> str:
         """The part of repr between the parentheses (override to describe a layer)."""

@@ -13,6 +13,7 @@ import numpy as np
 from minigrad.core.errors import BadIndexError, ShapeError
 from minigrad.core.grad_mode import grad_mode
 from minigrad.core.tensor import Tensor, as_operand
+from minigrad.core.versions import versions
 
 IN_PLACE = {"+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}
 
@@ -46,6 +47,7 @@ def in_place(symbol: str, tensor: Tensor, other: Any, index: Any = None) -> Tens
             tensor.data[index] = other.data
         else:
             IN_PLACE[symbol](tensor.data, other.data, out=tensor.data)
+        versions.changed(tensor.data)  # a graph that saved this memory now refuses to backpropagate
     except TypeError as error:  # e.g. labels *= 0.5: float results do not fit integer data
         raise TypeError(f"{symbol}: in place, {tensor.dtype} data keeps its dtype, and its result with "
                         f"{other.dtype} values does not fit it ({error})") from None

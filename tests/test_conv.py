@@ -165,6 +165,26 @@ def test_flatten_keeps_the_batch_axis():
     assert nn.Flatten()(Tensor(np.ones((2, 3, 4, 5)))).shape == (2, 60)
 
 
+def test_conv2d_of_an_integer_image_has_the_weights_dtype_and_the_values_of_the_float_image():
+    mg.manual_seed(0)
+    layer = nn.Conv2d(2, 3, 3, padding=1)  # float32
+    image = np.random.default_rng(7).integers(0, 2, (2, 2, 5, 5))
+    for dtype in (np.int64, np.int32, np.uint8, np.bool_):
+        out = layer(Tensor(image.astype(dtype)))
+        assert out.dtype == np.float32, dtype
+        np.testing.assert_array_equal(out.data, layer(Tensor(image.astype(np.float32))).data)
+
+
+def test_conv2d_of_an_int64_image_equals_pytorch_on_the_image_cast_to_the_weights_dtype():
+    torch = pytest.importorskip("torch")
+    x, w, b = conv_inputs((2, 3, 5, 5), (4, 3, 3, 3), np.float32)
+    image = np.random.default_rng(8).integers(0, 256, x.shape)  # int64
+    out = F.conv2d(Tensor(image), Tensor(w), Tensor(b), padding=1)
+    expected = torch.nn.functional.conv2d(torch.tensor(image).float(), torch.tensor(w), torch.tensor(b), padding=1)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-5, atol=1e-4)
+
+
 def test_convolution_and_pooling_are_one_node_each_with_a_symbol_for_pictures():
     x, w, b = (Tensor(a, requires_grad=True) for a in conv_inputs((1, 1, 4, 4), (2, 1, 3, 3)))
     out = F.max_pool2d(F.conv2d(x, w, b, padding=1), 2)

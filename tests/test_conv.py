@@ -4,6 +4,7 @@ initialisation and names, and (when torch is installed) PyTorch's own values
 and gradients."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -163,6 +164,22 @@ def test_layers_compose_into_a_small_cnn_on_digit_sized_images():
 
 def test_flatten_keeps_the_batch_axis():
     assert nn.Flatten()(Tensor(np.ones((2, 3, 4, 5)))).shape == (2, 60)
+
+
+def test_flatten_of_an_empty_batch_is_an_empty_batch_of_the_flattened_size_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = Tensor(np.ones((0, 3, 2, 2)), requires_grad=True)
+    out = nn.Flatten()(x)
+    assert out.shape == tuple(torch.nn.Flatten()(torch.ones(0, 3, 2, 2)).shape) == (0, 12)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3, 2, 2)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)], ids=["0-d", "1-D"])
+def test_flatten_of_a_0d_or_1d_input_is_an_error_naming_flatten(shape):
+    with pytest.raises(ValueError, match=rf"Flatten: input of shape {re.escape(str(shape))}; "
+                                         r"expected at least 2 dimensions \(N, \.\.\.\)"):
+        nn.Flatten()(Tensor(np.ones(shape)))
 
 
 def test_conv2d_of_an_integer_image_has_the_weights_dtype_and_the_values_of_the_float_image():

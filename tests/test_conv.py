@@ -202,6 +202,31 @@ def test_conv2d_of_an_int64_image_equals_pytorch_on_the_image_cast_to_the_weight
     np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-5, atol=1e-4)
 
 
+def test_max_pool2d_of_a_window_holding_nan_is_nan_and_sends_the_gradient_to_its_last_nan():
+    x = Tensor(np.array([[[[np.nan, 1.0], [np.nan, 2.0]]]]), requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    out.sum().backward()
+    assert np.isnan(out.item())
+    assert x.grad.tolist() == [[[[0.0, 0.0], [1.0, 0.0]]]]
+
+
+@pytest.mark.parametrize("x_shape, kernel, stride", POOLS)
+def test_max_pool2d_with_nans_equals_pytorch_values_and_gradients(x_shape, kernel, stride):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 3, x_shape).astype(np.float64)  # ties too
+    x[rng.random(x_shape) < 0.3] = np.nan                 # windows with none, one and several NaNs
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = F.max_pool2d(ours, kernel, stride)
+    expected = torch.nn.functional.max_pool2d(theirs, kernel, stride)
+    upstream = rng.standard_normal(out.shape)
+    out.backward(upstream)
+    expected.backward(torch.tensor(upstream))
+    assert np.isnan(out.data).any() and not np.isnan(out.data).all()
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())  # NaN where PyTorch has NaN
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
 def test_convolution_and_pooling_are_one_node_each_with_a_symbol_for_pictures():
     x, w, b = (Tensor(a, requires_grad=True) for a in conv_inputs((1, 1, 4, 4), (2, 1, 3, 3)))
     out = F.max_pool2d(F.conv2d(x, w, b, padding=1), 2)

@@ -80,7 +80,8 @@ def _like_weight(x: Tensor, weight: Tensor) -> Tensor:
 def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None) -> Tensor:
     """The maximum of each kernel_size window of x (N, C, H, W); `stride` defaults to
     kernel_size; no padding, and windows that do not fit are dropped (as PyTorch).
-    On a tie the gradient goes to the first maximum of the window, as in PyTorch.
+    On a tie the gradient goes to the first maximum of the window; a window holding
+    NaN gives NaN and sends its gradient to its last NaN (both as in PyTorch).
 
     >>> import numpy as np
     >>> max_pool2d(Tensor(np.arange(16.0).reshape(1, 1, 4, 4)), 2).data.tolist()

@@ -36,12 +36,14 @@ import numpy as np
 import minigrad.nn as nn
 from minigrad.core.grad_mode import no_grad
 from minigrad.core.tensor import Tensor
+from minigrad.ops.convolution import output_size
 
 __all__ = ["from_torch", "supported_layers", "to_torch"]
 
 PROBE_BATCH = 4  # rows of the probe input
 PROBE_SEED = 0   # the probe is the same every time: a failure can be reproduced
 TOLERANCE = {np.dtype(np.float32): (1e-4, 1e-5), np.dtype(np.float64): (1e-9, 1e-12)}  # (rtol, atol)
+PROBE_SIDE = 8  # the probe image's height and width when no layer fixes them (larger if the kernels need it)
 _LARGEST_SIDE = 256  # the largest square image tried when inferring a conv net's input size
 
 
@@ -190,9 +192,13 @@ def supported_layers() -> list[str]:
 
 
 def _unsupported(caller: str, where: str, layer: Any) -> TypeError:
-    place = f"layer {where!r}" if where else "the model"
-    return TypeError(f"{caller}: {place} is a {type(layer).__name__}, which is not converted; "
+    return TypeError(f"{caller}: {_place(where)} is a {type(layer).__name__}, which is not converted; "
                      f"supported: {', '.join(supported_layers())}")
+
+
+def _place(where: str) -> str:
+    """A layer as messages name it: by its position in the model, or the model itself when it is one layer."""
+    return f"layer {where!r}" if where else "the model"
 
 
 # ------------------------------------------------------------- the walk --
@@ -241,38 +247,49 @@ def _leaves(module: Any) -> Iterator[Any]:
 
 def _probe_shape(model: Any, caller: str) -> tuple[int, ...]:
     """The input shape of a model, read off its layers: (batch, in_features) for a first Linear,
-    (batch, C, H, W) for a first Conv2d, with H = W the smallest square size that makes the
-    flattened features fit the first Linear after it."""
+    (batch, C, H, W) for a first Conv2d or MaxPool2d (see _image_shape)."""
     layers = list(_leaves(model))
     for i, layer in enumerate(layers):
         if isinstance(layer, nn.Linear):
             return (PROBE_BATCH, layer.in_features)
-        if isinstance(layer, nn.Conv2d):
-            for side in range(1, _LARGEST_SIDE + 1):
-                if _image_fits(layers[i:], side):
-                    return (PROBE_BATCH, layer.in_channels, side, side)
-            raise ValueError(f"{caller}: cannot infer the input size of this conv net (its first Conv2d has "
-                             f"in_channels={layer.in_channels}, but no Linear after it fixes the height and width); "
-                             "pass example_input=, an array of shape (N, C, H, W)")
+        if isinstance(layer, (nn.Conv2d, nn.MaxPool2d)):
+            return (PROBE_BATCH, *_image_shape(layers[i:], caller))
     return (PROBE_BATCH, 8)  # activations only: any shape will do
 
 
-def _image_fits(layers: list, side: int) -> bool:
-    """Does a side x side image run through these layers into the first Linear's in_features?"""
-    channels, height, width = layers[0].in_channels, side, side
+def _image_shape(layers: list, caller: str) -> tuple[int, int, int]:
+    """(C, H, W) of a square image these layers take: C is the first Conv2d's in_channels (1 if
+    no Conv2d comes before a Linear), and H = W the smallest size whose flattened features fit the
+    first Linear; when no Linear fixes the size, any size the kernels fit will do: PROBE_SIDE, or
+    the smallest that fits if larger."""
+    end = next((i for i, layer in enumerate(layers) if isinstance(layer, nn.Linear)), len(layers))
+    in_features = layers[end].in_features if end < len(layers) else None
+    layers = layers[:end]
+    channels = next((layer.in_channels for layer in layers if isinstance(layer, nn.Conv2d)), 1)
+    for side in range(1 if in_features else PROBE_SIDE, _LARGEST_SIDE + 1):
+        features = _features(layers, channels, side)
+        if features and (in_features is None or features == in_features):
+            return channels, side, side
+    target = f"into its first Linear (in_features={in_features})" if in_features else "(the kernels do not fit)"
+    raise ValueError(f"{caller}: cannot infer the input size of this conv net: no image (N, {channels}, H, H) "
+                     f"with H up to {_LARGEST_SIDE} runs through its layers {target}; "
+                     "pass example_input=, an array of shape (N, C, H, W)")
+
+
+def _features(layers: list, channels: int, side: int) -> int:
+    """C·H·W of a side x side image with `channels` channels after these layers; 0 if it shrinks to nothing."""
+    height = width = side
     for layer in layers:
         if isinstance(layer, nn.Conv2d):
             (kh, kw), (sh, sw), (ph, pw) = _pair(layer.kernel_size), _pair(layer.stride), _pair(layer.padding)
             channels = layer.out_channels
-            height, width = (height + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
+            height, width = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
         elif isinstance(layer, nn.MaxPool2d):
             (kh, kw), (sh, sw) = _pair(layer.kernel_size), _pair(layer.stride)
-            height, width = (height - kh) // sh + 1, (width - kw) // sw + 1
-        elif isinstance(layer, nn.Linear):
-            return channels * height * width == layer.in_features
+            height, width = output_size(height, kh, sh, 0), output_size(width, kw, sw, 0)
         if height < 1 or width < 1:
-            return False
-    return False  # no Linear: nothing fixes the size
+            return 0
+    return channels * height * width
 
 
 def _probe_input(model: Any, example_input: Any, caller: str) -> np.ndarray:
@@ -302,16 +319,16 @@ def _check(torch: Any, caller: str, model: Any, torch_model: Any, pairs: list, e
         got = run(torch_model, probe)
         if expected.shape == got.shape and np.allclose(got, expected, rtol=rtol, atol=atol):
             return
-        where, what = "", f"{type(model).__name__}"
+        place = f"in the model as a whole ({type(model).__name__}; each layer agrees alone)"
         x = probe
         for name, mg_layer, torch_layer in pairs:  # each pair fed minigrad's input: the first mismatch is that layer's
             expected_here = mg_layer(Tensor(x)).data
             got_here = run(torch_layer, x)
             if expected_here.shape != got_here.shape or not np.allclose(got_here, expected_here, rtol=rtol, atol=atol):
-                where, what, expected, got = name, repr(mg_layer), expected_here, got_here
+                place = f"at layer {name!r} ({mg_layer!r})" if name else f"in the model, a single layer ({mg_layer!r})"
+                expected, got = expected_here, got_here
                 break
             x = expected_here
-    place = f"at layer {where!r} ({what})" if where else f"in the model as a whole ({what}; each layer agrees alone)"
     difference = (f"max |difference| {float(np.max(np.abs(got - expected))):.3g}" if got.shape == expected.shape
                   else f"shapes {tuple(expected.shape)} (minigrad) and {tuple(got.shape)} (PyTorch)")
     raise ValueError(f"{caller}: the minigrad and PyTorch models give different outputs {place}: {difference} "
@@ -322,8 +339,10 @@ def _check(torch: Any, caller: str, model: Any, torch_model: Any, pairs: list, e
 
 def to_torch(module: nn.Module, example_input: Any = None) -> Any:
     """The equivalent `torch.nn` module, holding copies of `module`'s weights (same dtypes),
-    checked to give the same outputs on a probe input. For a conv net whose input size the
-    layers do not fix, pass `example_input` (an array or Tensor of shape (N, C, H, W))."""
+    checked to give the same outputs on a probe input. The probe's shape is read off the layers:
+    a conv net's height and width are the smallest that fit its first Linear, or, with no Linear
+    after the convolutions, any size the kernels fit. `example_input` (an array or Tensor)
+    chooses the probe instead; it is needed only when no square image fits the first Linear."""
     torch = _import_torch("to_torch")
     pairs: list = []
     converted = _convert_to_torch(torch, module, "", pairs)

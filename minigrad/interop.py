@@ -15,7 +15,9 @@ different model.
 Converted: Sequential (nested too) of Linear, Conv2d, MaxPool2d, Flatten,
 Sigmoid, Tanh, ReLU, Softmax and LogSoftmax. Anything else is a TypeError
 naming the layer and listing these. Weights are copied, never shared, and
-keep their dtype (float32 or float64).
+keep their dtype, float32 or float64, one for the whole model (PyTorch runs
+a model in one dtype): another dtype (float16, bfloat16), or a model mixing
+the two, is a ValueError naming the layer and the dtypes.
 
 torch is optional: importing this module never imports it; calling
 `to_torch` or `from_torch` without it installed raises an ImportError
@@ -70,12 +72,14 @@ def _pair(value: Any) -> tuple[int, int]:
     return int(value), int(value)
 
 
-def _array(tensor: Any, where: str) -> np.ndarray:
-    """A torch tensor as a NumPy copy in float32 or float64 (the dtypes both libraries train in)."""
-    array = tensor.detach().cpu().numpy().copy()  # .copy(): from_torch's model owns its arrays
-    if array.dtype not in TOLERANCE:
-        raise TypeError(f"from_torch: {where} has dtype {array.dtype}; only float32 and float64 are converted")
-    return array
+def _array(layer: Any, name: str, where: str) -> np.ndarray:
+    """A torch layer's parameter `name` as a NumPy copy in float32 or float64 (the dtypes both libraries train in)."""
+    tensor = getattr(layer, name)
+    dtype = str(tensor.dtype).removeprefix("torch.")
+    if dtype not in ("float32", "float64"):  # checked on the torch side: NumPy has no bfloat16
+        raise ValueError(f"from_torch: {_place(where)} ({type(layer).__name__}) has its {name} in {dtype}; only "
+                         "float32 and float64 are converted: call .float() or .double() on the torch model first")
+    return tensor.detach().cpu().numpy().copy()  # .copy(): from_torch's model owns its arrays
 
 
 def _parameter(torch: Any, array: np.ndarray) -> Any:
@@ -93,11 +97,11 @@ def _linear_to_torch(torch: Any, layer: Any) -> Any:
 
 
 def _linear_from_torch(layer: Any, where: str) -> Any:
-    weight = _array(layer.weight, f"{where}.weight")
+    weight = _array(layer, "weight", where)
     out = nn.Linear(layer.in_features, layer.out_features, bias=layer.bias is not None, dtype=weight.dtype)
     out.weight.data = weight
     if layer.bias is not None:
-        out.bias.data = _array(layer.bias, f"{where}.bias")
+        out.bias.data = _array(layer, "bias", where)
     return out
 
 
@@ -116,12 +120,12 @@ def _conv_from_torch(layer: Any, where: str) -> Any:
     if isinstance(layer.padding, str):
         raise ValueError(f"from_torch: layer {where!r} (Conv2d) has padding={layer.padding!r}; "
                          "minigrad's Conv2d takes the padding as numbers: rebuild it with padding=(ph, pw)")
-    weight = _array(layer.weight, f"{where}.weight")
+    weight = _array(layer, "weight", where)
     out = nn.Conv2d(layer.in_channels, layer.out_channels, _pair(layer.kernel_size), stride=_pair(layer.stride),
                     padding=_pair(layer.padding), bias=layer.bias is not None, dtype=weight.dtype)
     out.weight.data = weight
     if layer.bias is not None:
-        out.bias.data = _array(layer.bias, f"{where}.bias")
+        out.bias.data = _array(layer, "bias", where)
     return out
 
 
@@ -161,9 +165,7 @@ def _require_defaults(layer: Any, where: str, **defaults: Any) -> None:
 
 
 def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
-    if dtype not in TOLERANCE:
-        raise TypeError(f"to_torch: parameters of dtype {dtype} are not converted; only float32 and float64")
-    return torch.float64 if dtype == np.float64 else torch.float32
+    return torch.float64 if dtype == np.float64 else torch.float32  # the only two converted: see _convert_to_torch
 
 
 def _table() -> list[tuple[str, type, Callable, Callable]]:
@@ -210,6 +212,10 @@ def _convert_to_torch(torch: Any, layer: Any, where: str, pairs: list) -> Any:
         return torch.nn.Sequential(*children)
     for _, cls, convert, _ in _table():
         if isinstance(layer, cls):
+            dtype = next((p.data.dtype for p in layer.parameters() if p.data.dtype not in TOLERANCE), None)
+            if dtype is not None:
+                raise ValueError(f"to_torch: {_place(where)} ({type(layer).__name__}) has parameters in {dtype}; "
+                                 "only float32 and float64 are converted")
             converted = convert(torch, layer)
             pairs.append((where, layer, converted))
             return converted
@@ -292,10 +298,24 @@ def _features(layers: list, channels: int, side: int) -> int:
     return channels * height * width
 
 
-def _probe_input(model: Any, example_input: Any, caller: str) -> np.ndarray:
+def _model_dtype(caller: str, pairs: list) -> np.dtype:
+    """The one dtype of the model's parameters (float32 if it has none); a ValueError naming the first
+    two layers that differ if it mixes dtypes, which PyTorch cannot run (its matmul refuses to mix)."""
+    dtypes = [(where, layer, p.data.dtype) for where, layer, _ in pairs for p in layer.parameters()]
+    if not dtypes:
+        return np.dtype(np.float32)
+    first = dtypes[0]
+    other = next((entry for entry in dtypes if entry[2] != first[2]), None)
+    if other is not None:
+        fix = "build every layer with the same dtype=" if caller == "to_torch" else "call .float() or .double() on it"
+        raise ValueError(f"{caller}: the model mixes dtypes: {_place(first[0])} ({type(first[1]).__name__}) has "
+                         f"{first[2]} parameters and {_place(other[0])} ({type(other[1]).__name__}) has {other[2]}; "
+                         f"PyTorch runs a model in one dtype: {fix} first")
+    return first[2]
+
+
+def _probe_input(model: Any, dtype: np.dtype, example_input: Any, caller: str) -> np.ndarray:
     """The probe in the model's dtype: `example_input` if given, else seeded normal numbers of the inferred shape."""
-    dtypes = {p.data.dtype for p in model.parameters()}
-    dtype = np.float64 if dtypes == {np.dtype(np.float64)} else np.float32  # float32 unless all are float64
     if example_input is None:
         return np.random.default_rng(PROBE_SEED).standard_normal(_probe_shape(model, caller)).astype(dtype)
     if isinstance(example_input, Tensor):
@@ -307,7 +327,7 @@ def _probe_input(model: Any, example_input: Any, caller: str) -> np.ndarray:
 
 def _check(torch: Any, caller: str, model: Any, torch_model: Any, pairs: list, example_input: Any) -> None:
     """Run both models on the probe; if they disagree, find the first layer that does and say which."""
-    probe = _probe_input(model, example_input, caller)
+    probe = _probe_input(model, _model_dtype(caller, pairs), example_input, caller)
     rtol, atol = TOLERANCE.get(probe.dtype, TOLERANCE[np.dtype(np.float32)])
     device = next(iter(torch_model.parameters()), torch.empty(0)).device  # the torch model runs where it lives
 

@@ -1,7 +1,7 @@
 """minigrad.interop: to_torch and from_torch round trips (MLP and CNN, float32 and
 float64), weights copied not shared, training continued on the other side, the
 probe check naming the layer that differs, the probe's shape read off the layers,
-unsupported layers refused, and the ImportError when torch is missing.
+unsupported layers and dtypes refused, and the ImportError when torch is missing.
 
 The tests that need PyTorch are skipped when it is not installed (torch is never
 a dependency of minigrad); the project runs them with torch==2.13.0.
@@ -307,7 +307,43 @@ def test_torch_settings_minigrad_cannot_compute_are_refused(torch, make, message
         from_torch(torch.nn.Sequential(make(torch)))
 
 
-def test_half_precision_is_refused(torch):
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_from_torch_refuses_half_precision_with_a_value_error_naming_the_layer_and_the_dtype(torch, dtype):
     from minigrad.interop import from_torch
-    with pytest.raises(TypeError, match=r"from_torch: 0\.weight has dtype float16; only float32 and float64"):
-        from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2).half()))
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Conv2d(1, 2, 3))
+    model[2].to(getattr(torch, dtype))
+    with pytest.raises(ValueError, match=rf"from_torch: layer '2' \(Conv2d\) has its weight in {dtype}; "
+                                         r"only float32 and float64 are converted"):
+        from_torch(model)
+
+
+def test_from_torch_of_one_bfloat16_layer_names_the_model_and_the_dtype(torch):
+    from minigrad.interop import from_torch
+    with pytest.raises(ValueError, match=r"from_torch: the model \(Linear\) has its weight in bfloat16"):
+        from_torch(torch.nn.Linear(2, 2).to(torch.bfloat16))
+
+
+def test_to_torch_refuses_half_precision_with_a_value_error_naming_the_layer_and_the_dtype(torch):
+    from minigrad.interop import to_torch
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1, dtype=np.float16)))
+    with pytest.raises(ValueError, match=r"to_torch: layer '1\.1' \(Linear\) has parameters in float16; "
+                                         r"only float32 and float64 are converted"):
+        to_torch(model)
+
+
+def test_to_torch_refuses_a_model_mixing_float64_and_float32_naming_the_layers_and_the_dtypes(torch):
+    from minigrad.interop import to_torch
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3, dtype=np.float64), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"to_torch: the model mixes dtypes: layer '0' \(Linear\) has float64 "
+                                         r"parameters and layer '2' \(Linear\) has float32; PyTorch runs a model in "
+                                         r"one dtype"):
+        to_torch(model)
+
+
+def test_from_torch_refuses_a_model_mixing_float64_and_float32_naming_the_layers_and_the_dtypes(torch):
+    from minigrad.interop import from_torch
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Conv2d(2, 2, 3).double())
+    with pytest.raises(ValueError, match=r"from_torch: the model mixes dtypes: layer '0' \(Conv2d\) has float32 "
+                                         r"parameters and layer '2' \(Conv2d\) has float64"):
+        from_torch(model)

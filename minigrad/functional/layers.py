@@ -71,8 +71,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
 
 def _like_weight(x: Tensor, weight: Tensor) -> Tensor:
     """An integer or bool input (labels, a uint8 image) in the float weight's dtype, so that it
-    does not upcast the layer (int64 @ float32 is float64 in NumPy); any other input as it is."""
-    if x.data.dtype.kind in "biu" and weight.data.dtype.kind == "f":
+    does not upcast the layer (int64 @ float32 is float64 in NumPy); any other input as it is
+    (a non-Tensor too: the op's own check names it)."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "biu" and weight.data.dtype.kind == "f":
         return Tensor(x.data.astype(weight.data.dtype))  # integer tensors never require grad: no graph to keep
     return x
 

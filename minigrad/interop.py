@@ -15,7 +15,9 @@ different model.
 Converted: Sequential (nested too) of Linear, Conv2d, MaxPool2d, Flatten,
 Sigmoid, Tanh, ReLU, Softmax and LogSoftmax. Anything else is a TypeError
 naming the layer and listing these. Weights are copied, never shared, and
-keep their dtype (float32 or float64).
+keep their dtype, float32 or float64, one for the whole model (PyTorch runs
+a model in one dtype): another dtype (float16, bfloat16), or a model mixing
+the two, is a ValueError naming the layer and the dtypes.
 
 torch is optional: importing this module never imports it; calling
 `to_torch` or `from_torch` without it installed raises an ImportError
@@ -36,12 +38,14 @@ import numpy as np
 import minigrad.nn as nn
 from minigrad.core.grad_mode import no_grad
 from minigrad.core.tensor import Tensor
+from minigrad.ops.convolution import output_size
 
 __all__ = ["from_torch", "supported_layers", "to_torch"]
 
 PROBE_BATCH = 4  # rows of the probe input
 PROBE_SEED = 0   # the probe is the same every time: a failure can be reproduced
 TOLERANCE = {np.dtype(np.float32): (1e-4, 1e-5), np.dtype(np.float64): (1e-9, 1e-12)}  # (rtol, atol)
+PROBE_SIDE = 8  # the probe image's height and width when no layer fixes them (larger if the kernels need it)
 _LARGEST_SIDE = 256  # the largest square image tried when inferring a conv net's input size
 
 
@@ -68,12 +72,14 @@ def _pair(value: Any) -> tuple[int, int]:
     return int(value), int(value)
 
 
-def _array(tensor: Any, where: str) -> np.ndarray:
-    """A torch tensor as a NumPy copy in float32 or float64 (the dtypes both libraries train in)."""
-    array = tensor.detach().cpu().numpy().copy()  # .copy(): from_torch's model owns its arrays
-    if array.dtype not in TOLERANCE:
-        raise TypeError(f"from_torch: {where} has dtype {array.dtype}; only float32 and float64 are converted")
-    return array
+def _array(layer: Any, name: str, where: str) -> np.ndarray:
+    """A torch layer's parameter `name` as a NumPy copy in float32 or float64 (the dtypes both libraries train in)."""
+    tensor = getattr(layer, name)
+    dtype = str(tensor.dtype).removeprefix("torch.")
+    if dtype not in ("float32", "float64"):  # checked on the torch side: NumPy has no bfloat16
+        raise ValueError(f"from_torch: {_place(where)} ({type(layer).__name__}) has its {name} in {dtype}; only "
+                         "float32 and float64 are converted: call .float() or .double() on the torch model first")
+    return tensor.detach().cpu().numpy().copy()  # .copy(): from_torch's model owns its arrays
 
 
 def _parameter(torch: Any, array: np.ndarray) -> Any:
@@ -91,11 +97,11 @@ def _linear_to_torch(torch: Any, layer: Any) -> Any:
 
 
 def _linear_from_torch(layer: Any, where: str) -> Any:
-    weight = _array(layer.weight, f"{where}.weight")
+    weight = _array(layer, "weight", where)
     out = nn.Linear(layer.in_features, layer.out_features, bias=layer.bias is not None, dtype=weight.dtype)
     out.weight.data = weight
     if layer.bias is not None:
-        out.bias.data = _array(layer.bias, f"{where}.bias")
+        out.bias.data = _array(layer, "bias", where)
     return out
 
 
@@ -114,12 +120,12 @@ def _conv_from_torch(layer: Any, where: str) -> Any:
     if isinstance(layer.padding, str):
         raise ValueError(f"from_torch: layer {where!r} (Conv2d) has padding={layer.padding!r}; "
                          "minigrad's Conv2d takes the padding as numbers: rebuild it with padding=(ph, pw)")
-    weight = _array(layer.weight, f"{where}.weight")
+    weight = _array(layer, "weight", where)
     out = nn.Conv2d(layer.in_channels, layer.out_channels, _pair(layer.kernel_size), stride=_pair(layer.stride),
                     padding=_pair(layer.padding), bias=layer.bias is not None, dtype=weight.dtype)
     out.weight.data = weight
     if layer.bias is not None:
-        out.bias.data = _array(layer.bias, f"{where}.bias")
+        out.bias.data = _array(layer, "bias", where)
     return out
 
 
@@ -159,9 +165,7 @@ def _require_defaults(layer: Any, where: str, **defaults: Any) -> None:
 
 
 def _torch_dtype(torch: Any, dtype: np.dtype) -> Any:
-    if dtype not in TOLERANCE:
-        raise TypeError(f"to_torch: parameters of dtype {dtype} are not converted; only float32 and float64")
-    return torch.float64 if dtype == np.float64 else torch.float32
+    return torch.float64 if dtype == np.float64 else torch.float32  # the only two converted: see _convert_to_torch
 
 
 def _table() -> list[tuple[str, type, Callable, Callable]]:
@@ -190,9 +194,13 @@ def supported_layers() -> list[str]:
 
 
 def _unsupported(caller: str, where: str, layer: Any) -> TypeError:
-    place = f"layer {where!r}" if where else "the model"
-    return TypeError(f"{caller}: {place} is a {type(layer).__name__}, which is not converted; "
+    return TypeError(f"{caller}: {_place(where)} is a {type(layer).__name__}, which is not converted; "
                      f"supported: {', '.join(supported_layers())}")
+
+
+def _place(where: str) -> str:
+    """A layer as messages name it: by its position in the model, or the model itself when it is one layer."""
+    return f"layer {where!r}" if where else "the model"
 
 
 # ------------------------------------------------------------- the walk --
@@ -204,6 +212,10 @@ def _convert_to_torch(torch: Any, layer: Any, where: str, pairs: list) -> Any:
         return torch.nn.Sequential(*children)
     for _, cls, convert, _ in _table():
         if isinstance(layer, cls):
+            dtype = next((p.data.dtype for p in layer.parameters() if p.data.dtype not in TOLERANCE), None)
+            if dtype is not None:
+                raise ValueError(f"to_torch: {_place(where)} ({type(layer).__name__}) has parameters in {dtype}; "
+                                 "only float32 and float64 are converted")
             converted = convert(torch, layer)
             pairs.append((where, layer, converted))
             return converted
@@ -241,44 +253,69 @@ def _leaves(module: Any) -> Iterator[Any]:
 
 def _probe_shape(model: Any, caller: str) -> tuple[int, ...]:
     """The input shape of a model, read off its layers: (batch, in_features) for a first Linear,
-    (batch, C, H, W) for a first Conv2d, with H = W the smallest square size that makes the
-    flattened features fit the first Linear after it."""
+    (batch, C, H, W) for a first Conv2d or MaxPool2d (see _image_shape)."""
     layers = list(_leaves(model))
     for i, layer in enumerate(layers):
         if isinstance(layer, nn.Linear):
             return (PROBE_BATCH, layer.in_features)
-        if isinstance(layer, nn.Conv2d):
-            for side in range(1, _LARGEST_SIDE + 1):
-                if _image_fits(layers[i:], side):
-                    return (PROBE_BATCH, layer.in_channels, side, side)
-            raise ValueError(f"{caller}: cannot infer the input size of this conv net (its first Conv2d has "
-                             f"in_channels={layer.in_channels}, but no Linear after it fixes the height and width); "
-                             "pass example_input=, an array of shape (N, C, H, W)")
+        if isinstance(layer, (nn.Conv2d, nn.MaxPool2d)):
+            return (PROBE_BATCH, *_image_shape(layers[i:], caller))
     return (PROBE_BATCH, 8)  # activations only: any shape will do
 
 
-def _image_fits(layers: list, side: int) -> bool:
-    """Does a side x side image run through these layers into the first Linear's in_features?"""
-    channels, height, width = layers[0].in_channels, side, side
+def _image_shape(layers: list, caller: str) -> tuple[int, int, int]:
+    """(C, H, W) of a square image these layers take: C is the first Conv2d's in_channels (1 if
+    no Conv2d comes before a Linear), and H = W the smallest size whose flattened features fit the
+    first Linear; when no Linear fixes the size, any size the kernels fit will do: PROBE_SIDE, or
+    the smallest that fits if larger."""
+    end = next((i for i, layer in enumerate(layers) if isinstance(layer, nn.Linear)), len(layers))
+    in_features = layers[end].in_features if end < len(layers) else None
+    layers = layers[:end]
+    channels = next((layer.in_channels for layer in layers if isinstance(layer, nn.Conv2d)), 1)
+    for side in range(1 if in_features else PROBE_SIDE, _LARGEST_SIDE + 1):
+        features = _features(layers, channels, side)
+        if features and (in_features is None or features == in_features):
+            return channels, side, side
+    target = f"into its first Linear (in_features={in_features})" if in_features else "(the kernels do not fit)"
+    raise ValueError(f"{caller}: cannot infer the input size of this conv net: no image (N, {channels}, H, H) "
+                     f"with H up to {_LARGEST_SIDE} runs through its layers {target}; "
+                     "pass example_input=, an array of shape (N, C, H, W)")
+
+
+def _features(layers: list, channels: int, side: int) -> int:
+    """C·H·W of a side x side image with `channels` channels after these layers; 0 if it shrinks to nothing."""
+    height = width = side
     for layer in layers:
         if isinstance(layer, nn.Conv2d):
             (kh, kw), (sh, sw), (ph, pw) = _pair(layer.kernel_size), _pair(layer.stride), _pair(layer.padding)
             channels = layer.out_channels
-            height, width = (height + 2 * ph - kh) // sh + 1, (width + 2 * pw - kw) // sw + 1
+            height, width = output_size(height, kh, sh, ph), output_size(width, kw, sw, pw)
         elif isinstance(layer, nn.MaxPool2d):
             (kh, kw), (sh, sw) = _pair(layer.kernel_size), _pair(layer.stride)
-            height, width = (height - kh) // sh + 1, (width - kw) // sw + 1
-        elif isinstance(layer, nn.Linear):
-            return channels * height * width == layer.in_features
+            height, width = output_size(height, kh, sh, 0), output_size(width, kw, sw, 0)
         if height < 1 or width < 1:
-            return False
-    return False  # no Linear: nothing fixes the size
+            return 0
+    return channels * height * width
 
 
-def _probe_input(model: Any, example_input: Any, caller: str) -> np.ndarray:
+def _model_dtype(caller: str, pairs: list) -> np.dtype:
+    """The one dtype of the model's parameters (float32 if it has none); a ValueError naming the first
+    two layers that differ if it mixes dtypes, which PyTorch cannot run (its matmul refuses to mix)."""
+    dtypes = [(where, layer, p.data.dtype) for where, layer, _ in pairs for p in layer.parameters()]
+    if not dtypes:
+        return np.dtype(np.float32)
+    first = dtypes[0]
+    other = next((entry for entry in dtypes if entry[2] != first[2]), None)
+    if other is not None:
+        fix = "build every layer with the same dtype=" if caller == "to_torch" else "call .float() or .double() on it"
+        raise ValueError(f"{caller}: the model mixes dtypes: {_place(first[0])} ({type(first[1]).__name__}) has "
+                         f"{first[2]} parameters and {_place(other[0])} ({type(other[1]).__name__}) has {other[2]}; "
+                         f"PyTorch runs a model in one dtype: {fix} first")
+    return first[2]
+
+
+def _probe_input(model: Any, dtype: np.dtype, example_input: Any, caller: str) -> np.ndarray:
     """The probe in the model's dtype: `example_input` if given, else seeded normal numbers of the inferred shape."""
-    dtypes = {p.data.dtype for p in model.parameters()}
-    dtype = np.float64 if dtypes == {np.dtype(np.float64)} else np.float32  # float32 unless all are float64
     if example_input is None:
         return np.random.default_rng(PROBE_SEED).standard_normal(_probe_shape(model, caller)).astype(dtype)
     if isinstance(example_input, Tensor):
@@ -290,7 +327,7 @@ def _probe_input(model: Any, example_input: Any, caller: str) -> np.ndarray:
 
 def _check(torch: Any, caller: str, model: Any, torch_model: Any, pairs: list, example_input: Any) -> None:
     """Run both models on the probe; if they disagree, find the first layer that does and say which."""
-    probe = _probe_input(model, example_input, caller)
+    probe = _probe_input(model, _model_dtype(caller, pairs), example_input, caller)
     rtol, atol = TOLERANCE.get(probe.dtype, TOLERANCE[np.dtype(np.float32)])
     device = next(iter(torch_model.parameters()), torch.empty(0)).device  # the torch model runs where it lives
 
@@ -302,16 +339,16 @@ def _check(torch: Any, caller: str, model: Any, torch_model: Any, pairs: list, e
         got = run(torch_model, probe)
         if expected.shape == got.shape and np.allclose(got, expected, rtol=rtol, atol=atol):
             return
-        where, what = "", f"{type(model).__name__}"
+        place = f"in the model as a whole ({type(model).__name__}; each layer agrees alone)"
         x = probe
         for name, mg_layer, torch_layer in pairs:  # each pair fed minigrad's input: the first mismatch is that layer's
             expected_here = mg_layer(Tensor(x)).data
             got_here = run(torch_layer, x)
             if expected_here.shape != got_here.shape or not np.allclose(got_here, expected_here, rtol=rtol, atol=atol):
-                where, what, expected, got = name, repr(mg_layer), expected_here, got_here
+                place = f"at layer {name!r} ({mg_layer!r})" if name else f"in the model, a single layer ({mg_layer!r})"
+                expected, got = expected_here, got_here
                 break
             x = expected_here
-    place = f"at layer {where!r} ({what})" if where else f"in the model as a whole ({what}; each layer agrees alone)"
     difference = (f"max |difference| {float(np.max(np.abs(got - expected))):.3g}" if got.shape == expected.shape
                   else f"shapes {tuple(expected.shape)} (minigrad) and {tuple(got.shape)} (PyTorch)")
     raise ValueError(f"{caller}: the minigrad and PyTorch models give different outputs {place}: {difference} "
@@ -322,8 +359,10 @@ def _check(torch: Any, caller: str, model: Any, torch_model: Any, pairs: list, e
 
 def to_torch(module: nn.Module, example_input: Any = None) -> Any:
     """The equivalent `torch.nn` module, holding copies of `module`'s weights (same dtypes),
-    checked to give the same outputs on a probe input. For a conv net whose input size the
-    layers do not fix, pass `example_input` (an array or Tensor of shape (N, C, H, W))."""
+    checked to give the same outputs on a probe input. The probe's shape is read off the layers:
+    a conv net's height and width are the smallest that fit its first Linear, or, with no Linear
+    after the convolutions, any size the kernels fit. `example_input` (an array or Tensor)
+    chooses the probe instead; it is needed only when no square image fits the first Linear."""
     torch = _import_torch("to_torch")
     pairs: list = []
     converted = _convert_to_torch(torch, module, "", pairs)

@@ -4,6 +4,7 @@ initialisation and names, and (when torch is installed) PyTorch's own values
 and gradients."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -163,6 +164,67 @@ def test_layers_compose_into_a_small_cnn_on_digit_sized_images():
 
 def test_flatten_keeps_the_batch_axis():
     assert nn.Flatten()(Tensor(np.ones((2, 3, 4, 5)))).shape == (2, 60)
+
+
+def test_flatten_of_an_empty_batch_is_an_empty_batch_of_the_flattened_size_as_pytorch():
+    torch = pytest.importorskip("torch")
+    x = Tensor(np.ones((0, 3, 2, 2)), requires_grad=True)
+    out = nn.Flatten()(x)
+    assert out.shape == tuple(torch.nn.Flatten()(torch.ones(0, 3, 2, 2)).shape) == (0, 12)
+    out.sum().backward()
+    assert x.grad.shape == (0, 3, 2, 2)
+
+
+@pytest.mark.parametrize("shape", [(), (3,)], ids=["0-d", "1-D"])
+def test_flatten_of_a_0d_or_1d_input_is_an_error_naming_flatten(shape):
+    with pytest.raises(ValueError, match=rf"Flatten: input of shape {re.escape(str(shape))}; "
+                                         r"expected at least 2 dimensions \(N, \.\.\.\)"):
+        nn.Flatten()(Tensor(np.ones(shape)))
+
+
+def test_conv2d_of_an_integer_image_has_the_weights_dtype_and_the_values_of_the_float_image():
+    mg.manual_seed(0)
+    layer = nn.Conv2d(2, 3, 3, padding=1)  # float32
+    image = np.random.default_rng(7).integers(0, 2, (2, 2, 5, 5))
+    for dtype in (np.int64, np.int32, np.uint8, np.bool_):
+        out = layer(Tensor(image.astype(dtype)))
+        assert out.dtype == np.float32, dtype
+        np.testing.assert_array_equal(out.data, layer(Tensor(image.astype(np.float32))).data)
+
+
+def test_conv2d_of_an_int64_image_equals_pytorch_on_the_image_cast_to_the_weights_dtype():
+    torch = pytest.importorskip("torch")
+    x, w, b = conv_inputs((2, 3, 5, 5), (4, 3, 3, 3), np.float32)
+    image = np.random.default_rng(8).integers(0, 256, x.shape)  # int64
+    out = F.conv2d(Tensor(image), Tensor(w), Tensor(b), padding=1)
+    expected = torch.nn.functional.conv2d(torch.tensor(image).float(), torch.tensor(w), torch.tensor(b), padding=1)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected.numpy(), rtol=1e-5, atol=1e-4)
+
+
+def test_max_pool2d_of_a_window_holding_nan_is_nan_and_sends_the_gradient_to_its_last_nan():
+    x = Tensor(np.array([[[[np.nan, 1.0], [np.nan, 2.0]]]]), requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    out.sum().backward()
+    assert np.isnan(out.item())
+    assert x.grad.tolist() == [[[[0.0, 0.0], [1.0, 0.0]]]]
+
+
+@pytest.mark.parametrize("x_shape, kernel, stride", POOLS)
+def test_max_pool2d_with_nans_equals_pytorch_values_and_gradients(x_shape, kernel, stride):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    x = rng.integers(0, 3, x_shape).astype(np.float64)  # ties too
+    x[rng.random(x_shape) < 0.3] = np.nan                 # windows with none, one and several NaNs
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = F.max_pool2d(ours, kernel, stride)
+    expected = torch.nn.functional.max_pool2d(theirs, kernel, stride)
+    upstream = rng.standard_normal(out.shape)
+    out.backward(upstream)
+    expected.backward(torch.tensor(upstream))
+    assert np.isnan(out.data).any() and not np.isnan(out.data).all()
+    np.testing.assert_array_equal(out.data, expected.detach().numpy())  # NaN where PyTorch has NaN
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_convolution_and_pooling_are_one_node_each_with_a_symbol_for_pictures():

@@ -1,7 +1,7 @@
 """minigrad.interop: to_torch and from_torch round trips (MLP and CNN, float32 and
 float64), weights copied not shared, training continued on the other side, the
-probe check naming the layer that differs, unsupported layers refused, and the
-ImportError when torch is missing.
+probe check naming the layer that differs, the probe's shape read off the layers,
+unsupported layers and dtypes refused, and the ImportError when torch is missing.
 
 The tests that need PyTorch are skipped when it is not installed (torch is never
 a dependency of minigrad); the project runs them with torch==2.13.0.
@@ -214,6 +214,21 @@ def test_to_torch_names_the_layer_that_differs(torch):
         to_torch(model)
 
 
+def test_a_model_of_one_layer_that_differs_is_named_without_saying_each_layer_agrees(torch):
+    from minigrad.interop import to_torch
+
+    class ShiftedConv2d(nn.Conv2d):
+        def forward(self, x):
+            return super().forward(x) + 1
+
+    mg.manual_seed(0)
+    for model in (DoubledReLU(), ShiftedConv2d(1, 4, 3)):
+        with pytest.raises(ValueError, match=r"to_torch: .* different outputs in the model, a single layer "
+                                             rf"\({type(model).__name__}\(") as error:
+            to_torch(model)
+        assert "each layer agrees alone" not in str(error.value)
+
+
 def test_from_torch_names_the_layer_that_differs(torch):
     from minigrad.interop import from_torch
 
@@ -227,16 +242,36 @@ def test_from_torch_names_the_layer_that_differs(torch):
         from_torch(torch_model)
 
 
-def test_a_conv_net_whose_input_size_is_not_fixed_needs_example_input(torch):
+def test_a_conv_net_no_square_image_fits_needs_example_input(torch):
     from minigrad.interop import from_torch, to_torch
     mg.manual_seed(0)
-    model = nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.MaxPool2d(2))
-    with pytest.raises(ValueError, match=r"to_torch: cannot infer the input size .*in_channels=2.*example_input="):
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(10, 1))  # 2·(H-2)·(W-2) = 10: not square
+    with pytest.raises(ValueError, match=r"to_torch: cannot infer the input size of this conv net: no image "
+                                         r"\(N, 1, H, H\) .*in_features=10.*example_input="):
         to_torch(model)
-    x = inputs((2, 2, 7, 9))
+    x = inputs((2, 1, 3, 7))
     torch_model = to_torch(model, example_input=x)
     np.testing.assert_allclose(torch_output(torch, torch_model, x), model(Tensor(x)).data, rtol=1e-5, atol=1e-6)
     back = from_torch(torch_model, example_input=torch.from_numpy(x))
+    np.testing.assert_array_equal(back(Tensor(x)).data, model(Tensor(x)).data)
+
+
+@pytest.mark.parametrize("make, channels", [
+    (lambda: nn.Conv2d(1, 4, 3), 1),
+    (lambda: nn.Conv2d(2, 3, 11, stride=2, padding=1), 2),  # the kernel needs more than the default 8x8 probe
+    (lambda: nn.MaxPool2d(2), 3),
+    (lambda: nn.Sequential(nn.Conv2d(2, 3, 3), nn.ReLU(), nn.MaxPool2d(2)), 2),
+    (lambda: nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(3, 2, 3, padding=1), nn.Tanh()), 3),
+], ids=["conv", "large-kernel", "pool", "conv-stack", "pool-first"])
+def test_a_single_layer_or_a_conv_stack_with_no_linear_converts_both_ways_without_example_input(torch, make,
+                                                                                                  channels):
+    from minigrad.interop import from_torch, to_torch
+    mg.manual_seed(0)
+    model = make()
+    torch_model = to_torch(model)
+    back = from_torch(torch_model)
+    x = inputs((2, channels, 13, 12))
+    np.testing.assert_allclose(torch_output(torch, torch_model, x), model(Tensor(x)).data, rtol=1e-5, atol=1e-5)
     np.testing.assert_array_equal(back(Tensor(x)).data, model(Tensor(x)).data)
 
 
@@ -272,7 +307,43 @@ def test_torch_settings_minigrad_cannot_compute_are_refused(torch, make, message
         from_torch(torch.nn.Sequential(make(torch)))
 
 
-def test_half_precision_is_refused(torch):
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_from_torch_refuses_half_precision_with_a_value_error_naming_the_layer_and_the_dtype(torch, dtype):
     from minigrad.interop import from_torch
-    with pytest.raises(TypeError, match=r"from_torch: 0\.weight has dtype float16; only float32 and float64"):
-        from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2).half()))
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Conv2d(1, 2, 3))
+    model[2].to(getattr(torch, dtype))
+    with pytest.raises(ValueError, match=rf"from_torch: layer '2' \(Conv2d\) has its weight in {dtype}; "
+                                         r"only float32 and float64 are converted"):
+        from_torch(model)
+
+
+def test_from_torch_of_one_bfloat16_layer_names_the_model_and_the_dtype(torch):
+    from minigrad.interop import from_torch
+    with pytest.raises(ValueError, match=r"from_torch: the model \(Linear\) has its weight in bfloat16"):
+        from_torch(torch.nn.Linear(2, 2).to(torch.bfloat16))
+
+
+def test_to_torch_refuses_half_precision_with_a_value_error_naming_the_layer_and_the_dtype(torch):
+    from minigrad.interop import to_torch
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1, dtype=np.float16)))
+    with pytest.raises(ValueError, match=r"to_torch: layer '1\.1' \(Linear\) has parameters in float16; "
+                                         r"only float32 and float64 are converted"):
+        to_torch(model)
+
+
+def test_to_torch_refuses_a_model_mixing_float64_and_float32_naming_the_layers_and_the_dtypes(torch):
+    from minigrad.interop import to_torch
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3, dtype=np.float64), nn.ReLU(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"to_torch: the model mixes dtypes: layer '0' \(Linear\) has float64 "
+                                         r"parameters and layer '2' \(Linear\) has float32; PyTorch runs a model in "
+                                         r"one dtype"):
+        to_torch(model)
+
+
+def test_from_torch_refuses_a_model_mixing_float64_and_float32_naming_the_layers_and_the_dtypes(torch):
+    from minigrad.interop import from_torch
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(), torch.nn.Conv2d(2, 2, 3).double())
+    with pytest.raises(ValueError, match=r"from_torch: the model mixes dtypes: layer '0' \(Conv2d\) has float32 "
+                                         r"parameters and layer '2' \(Conv2d\) has float64"):
+        from_torch(model)

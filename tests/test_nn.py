@@ -335,3 +335,13 @@ def test_load_state_dict_given_something_else_is_a_type_error_saying_what_to_pas
 def test_load_state_dict_given_a_pathlib_path_says_to_load_the_file_first(tmp_path):
     with pytest.raises(TypeError, match=re.escape("use model.load_state_dict(mg.load(path))")):
         nn.Linear(2, 2).load_state_dict(tmp_path / "x.npz")
+
+
+def test_linear_of_an_integer_input_has_the_weights_dtype_and_the_values_of_the_float_input():
+    mg.manual_seed(0)
+    layer = nn.Linear(3, 2)  # float32
+    x = np.arange(6).reshape(2, 3)
+    for dtype in (np.int64, np.int32, np.uint8, np.bool_):
+        out = layer(Tensor(x.astype(dtype)))
+        assert out.dtype == np.float32, dtype
+        np.testing.assert_array_equal(out.data, layer(Tensor(x.astype(dtype).astype(np.float32))).data)

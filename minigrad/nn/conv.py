@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 import minigrad.functional as F
+from minigrad.core.errors import ShapeError
 from minigrad.core.tensor import Tensor
 from minigrad.nn.layers import _size, _uniform_parameter
 from minigrad.nn.module import Module
@@ -64,11 +65,15 @@ class MaxPool2d(Module):
 
 class Flatten(Module):
     """All axes but the first (the batch) as one: (N, C, H, W) -> (N, C·H·W),
-    as PyTorch's nn.Flatten() (start_dim=1).
+    as PyTorch's nn.Flatten() (start_dim=1); an empty batch too, (0, C, H, W) -> (0, C·H·W).
+    The input needs a batch axis and at least one more: 0-d and 1-D inputs are a ShapeError.
 
-    >>> Flatten()(Tensor(np.ones((2, 3, 4, 4)))).shape
-    (2, 48)
+    >>> Flatten()(Tensor(np.ones((2, 3, 4, 4)))).shape, Flatten()(Tensor(np.ones((0, 3, 2, 2)))).shape
+    ((2, 48), (0, 12))
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        return x.reshape(x.shape[0], -1) if len(x.shape) > 1 else x
+        if len(x.shape) < 2:
+            raise ShapeError(f"Flatten: input of shape {tuple(x.shape)}; expected at least 2 dimensions (N, ...): "
+                             "it keeps the first axis (the batch) and joins the others, as nn.Flatten() in PyTorch")
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))  # not -1: with N = 0 it would be ambiguous

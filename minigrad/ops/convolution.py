@@ -131,6 +131,8 @@ class MaxPool2dOp(Op):
     """The largest value of each kh×kw window (no padding, floor of the output size,
     as PyTorch's default). Gradient: all of it to the window's maximum; on a tie,
     to the first maximum in row-major order within the window (PyTorch's choice).
+    A window holding NaN gives NaN, and its gradient goes to the window's last NaN
+    in row-major order (PyTorch's choice too: NaN counts as larger than anything).
     Where windows overlap (stride < kernel), a pixel that is the maximum of several
     windows collects all their gradients."""
 
@@ -143,13 +145,17 @@ class MaxPool2dOp(Op):
         windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # (N, C, OH, OW, kh, kw), a view
         oh, ow = windows.shape[2:4]
         candidates = windows.transpose(4, 5, 0, 1, 2, 3).reshape(kh * kw, n, c, oh, ow)  # one slab per window offset
-        out = candidates.max(axis=0)
-        first = np.full(out.shape, kh * kw - 1, dtype=np.intp)  # the first offset holding the maximum:
+        out = candidates.max(axis=0)                             # NaN where the window holds one
+        chosen = np.full(out.shape, kh * kw - 1, dtype=np.intp)  # the first offset holding the maximum:
         for k in range(kh * kw - 2, -1, -1):                     # a loop over the kh·kw offsets, not the pixels
-            first = np.where(candidates[k] == out, k, first)
+            chosen = np.where(candidates[k] == out, k, chosen)
+        nan = np.isnan(out)
+        if nan.any():  # NaN == NaN is False, so the loop missed these windows: take each one's last NaN
+            for k in range(kh * kw):
+                chosen = np.where(nan & np.isnan(candidates[k]), k, chosen)
         corner = (np.arange(n * c).reshape(n, c, 1, 1) * h + np.arange(oh)[:, None] * sh) * w + np.arange(ow) * sw
         offset = (np.arange(kh)[:, None] * w + np.arange(kw)).ravel()  # offset k's distance from the corner in x
-        self.flat_index = (corner + offset[first]).ravel()           # each maximum's position in x.ravel()
+        self.flat_index = (corner + offset[chosen]).ravel()          # each maximum's position in x.ravel()
         return out
 
     def backward(self, grad):

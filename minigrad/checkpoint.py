@@ -37,6 +37,8 @@ from minigrad.nn.module import Module
 
 NOT_A_CHECKPOINT = "is not a valid minigrad checkpoint (.npz saved by minigrad.save)"
 NOT_SAFETENSORS = "is not a valid .safetensors file"
+# How the files np.load reads as .npz (a zip archive: its first member, or the end of an empty one) or .npy start.
+NPZ_STARTS = (b"PK\x03\x04", b"PK\x05\x06", np.lib.format.MAGIC_PREFIX)
 NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 # The safetensors dtype names of the NumPy dtypes they store, little-endian as in the file. (BF16 and the
 # 8-bit floats have no NumPy dtype: minigrad neither writes nor reads them.)
@@ -99,16 +101,20 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Read a checkpoint written by `save`: a plain dict of name -> np.ndarray.
 
     The format is told by the content, whatever the name: a safetensors file
-    starts with its header's length and a JSON '{', anything else is read as
-    `.npz`. NumPy's `savez` and `savez_compressed` and the `safetensors`
-    package (`safetensors.numpy.save_file`, `safetensors.torch.save_file`)
-    write such files too. Every array is read into memory, in native byte
-    order, and the file is closed before returning. A missing file raises
-    FileNotFoundError; a file that is not such a checkpoint (truncated,
-    corrupted, another format, a pickle, an array larger than the file, a
-    safetensors header whose dtypes, shapes or byte ranges do not add up)
-    raises ValueError naming the path and what is wrong. Nothing in the file
-    is ever unpickled.
+    starts with its header's length and a JSON '{', an `.npz` file as a zip
+    archive does. A file that starts as neither is refused, with the reason
+    for the format its name suggests: safetensors for a name ending in
+    '.safetensors', `.npz` otherwise. NumPy's `savez` and
+    `savez_compressed` and the `safetensors` package
+    (`safetensors.numpy.save_file`, `safetensors.torch.save_file`) write such
+    files too. Every array is read into memory, in native byte order, and the
+    file is closed before returning.
+
+    A missing file raises FileNotFoundError; a file that is
+    not such a checkpoint (truncated, corrupted, another format, a pickle, an
+    array larger than the file, a safetensors header whose dtypes, shapes or
+    byte ranges do not add up) raises ValueError naming the path and what is
+    wrong. Nothing in the file is ever unpickled.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -118,9 +124,8 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """
     path = _file_name("load", path)
     with open(path, "rb") as file:
-        safetensors = _looks_like_safetensors(file) or path.lower().endswith(".safetensors")
+        safetensors = _is_safetensors(file, path)
         read, not_valid = (_read_safetensors, NOT_SAFETENSORS) if safetensors else (_read_npz, NOT_A_CHECKPOINT)
-        file.seek(0)
         try:
             return read(file)
         except MemoryError:  # a valid checkpoint too large for memory is not a broken file
@@ -234,11 +239,15 @@ def _little_endian_bytes(array: np.ndarray) -> bytes:
     return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
 
 
-def _looks_like_safetensors(file: BinaryIO) -> bool:
-    """Whether an open file starts as safetensors files do: an 8-byte length that fits, then '{'."""
+def _is_safetensors(file: BinaryIO, path: str) -> bool:
+    """Whether to read an open file as safetensors: it starts as one does (an 8-byte length that fits, then '{'),
+    or it starts as neither an .npz nor an .npy file does and is named so. Leaves the file at its start."""
     start = file.read(9)
-    file.seek(0, os.SEEK_END)
-    return len(start) == 9 and start[8:] == b"{" and 8 + int.from_bytes(start[:8], "little") <= file.tell()
+    size = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    if len(start) == 9 and start[8:] == b"{" and 8 + int.from_bytes(start[:8], "little") <= size:
+        return True
+    return path.lower().endswith(".safetensors") and not start.startswith(NPZ_STARTS)
 
 
 def _read_safetensors(file: BinaryIO) -> dict[str, np.ndarray]:

@@ -13,9 +13,11 @@ for a PyTorch model's `load_state_dict`.
 `load` reads either without pickle, so loading a checkpoint never runs code
 from the file, and it checks each array's declared size against the bytes
 the file holds before reading it, so a small forged file cannot ask for
-terabytes. `save` writes atomically: the file goes to a temporary file beside
-the target, reaches the disk (fsync), and only then replaces the target in
-one rename, so a crash or an error midway leaves the old checkpoint as it was.
+terabytes; and it reads only regular files, whose size is known (a device
+such as /dev/zero never ends). `save` writes atomically: the file goes to a
+temporary file beside the target, reaches the disk (fsync), and only then
+replaces the target in one rename, so a crash or an error midway leaves the
+old checkpoint as it was.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ NOT_A_CHECKPOINT = "is not a valid minigrad checkpoint (.npz saved by minigrad.s
 NOT_SAFETENSORS = "is not a valid .safetensors file"
 # How the files np.load reads as .npz (a zip archive: its first member, or the end of an empty one) or .npy start.
 NPZ_STARTS = (b"PK\x03\x04", b"PK\x05\x06", np.lib.format.MAGIC_PREFIX)
+NOT_REGULAR = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFIFO: "a pipe (FIFO)"}
 NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 # The safetensors dtype names of the NumPy dtypes they store, little-endian as in the file. (BF16 and the
 # 8-bit floats have no NumPy dtype: minigrad neither writes nor reads them.)
@@ -110,7 +113,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     files too. Every array is read into memory, in native byte order, and the
     file is closed before returning.
 
-    A missing file raises FileNotFoundError; a file that is
+    A missing file raises FileNotFoundError and a directory
+    IsADirectoryError, as `open` does; any other path that is not a regular
+    file (a device such as /dev/zero, which never ends, or a pipe) is refused
+    at once, without reading or waiting, with a ValueError. A file that is
     not such a checkpoint (truncated, corrupted, another format, a pickle, an
     array larger than the file, a safetensors header whose dtypes, shapes or
     byte ranges do not add up) raises ValueError naming the path and what is
@@ -123,7 +129,11 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     {'bias': array([0., 0.])}
     """
     path = _file_name("load", path)
-    with open(path, "rb") as file:
+    with open(path, "rb", opener=_open_without_waiting) as file:
+        kind = stat.S_IFMT(os.fstat(file.fileno()).st_mode)
+        if kind != stat.S_IFREG:  # no size to check anything against, and maybe no end: refused before any read
+            raise ValueError(f"load: {path!r} is {NOT_REGULAR.get(kind, 'a special file')}, not a regular file; "
+                             "expected a checkpoint file")
         safetensors = _is_safetensors(file, path)
         read, not_valid = (_read_safetensors, NOT_SAFETENSORS) if safetensors else (_read_npz, NOT_A_CHECKPOINT)
         try:
@@ -132,6 +142,12 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
             raise
         except Exception as error:  # damaged bytes surface as BadZipFile, zlib.error, EOFError, OSError, ...
             raise ValueError(f"load: {path!r} {not_valid}: {error}") from error
+
+
+def _open_without_waiting(name: str, flags: int) -> int:
+    """os.open for `open`'s opener: a FIFO opens at once instead of waiting for a writer (O_NONBLOCK, which
+    reading a regular file ignores; Windows has neither)."""
+    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _file_name(function: str, path: Any) -> str:

@@ -8,11 +8,14 @@ import pathlib
 import pickle
 import re
 import struct
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
 import pytest
 
+import minigrad
 from minigrad import Tensor
 from minigrad.checkpoint import load, save
 
@@ -329,3 +332,45 @@ def test_loaded_arrays_are_writable(tmp_path):
     loaded = load(tmp_path / "model.npz")["w"]
     loaded += 1
     assert loaded.tolist() == [2.0, 2.0]
+
+
+# --------------------- paths that are not regular files: in a child process, so that a load which reads an
+# endless file or waits on a pipe fails the test in seconds instead of eating the memory or hanging.
+
+CHILD = """
+import resource, sys
+from minigrad.checkpoint import load
+used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (used + 2**28, used + 2**28))  # 256 MB more than now, at most
+try:
+    load(sys.argv[1])
+except Exception as error:
+    print(type(error).__name__, error)
+"""
+
+
+def load_in_a_child(path, timeout=30):
+    """What load(path) raises, as 'TypeName message', run in a child with 256 MB to spare and `timeout` seconds."""
+    source = os.path.dirname(os.path.dirname(minigrad.__file__))  # the minigrad this test imported
+    try:
+        child = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
+                               timeout=timeout, env={**os.environ, "PYTHONPATH": source})
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"load({str(path)!r}) neither returned nor raised within {timeout} s")
+    return child.stdout.strip() or child.stderr.strip()
+
+
+needs_linux = pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="the child's memory cap needs /proc")
+
+
+@needs_linux
+def test_dev_zero_is_refused_at_once_as_not_a_regular_file():
+    assert load_in_a_child("/dev/zero") == ("ValueError load: '/dev/zero' is a character device, not a regular file; "
+                                            "expected a checkpoint file")
+
+
+@needs_linux
+def test_a_fifo_is_refused_at_once_without_waiting_for_a_writer(tmp_path):
+    os.mkfifo(tmp_path / "model.npz")
+    assert load_in_a_child(tmp_path / "model.npz") == (f"ValueError load: {str(tmp_path / 'model.npz')!r} is a pipe "
+                                                        "(FIFO), not a regular file; expected a checkpoint file")

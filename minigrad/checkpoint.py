@@ -29,7 +29,8 @@ import os
 import secrets
 import stat
 import zipfile
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -118,9 +119,10 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     file (a device such as /dev/zero, which never ends, or a pipe) is refused
     at once, without reading or waiting, with a ValueError. A file that is
     not such a checkpoint (truncated, corrupted, another format, a pickle, an
-    array larger than the file, a safetensors header whose dtypes, shapes or
-    byte ranges do not add up) raises ValueError naming the path and what is
-    wrong. Nothing in the file is ever unpickled.
+    array larger than the file, two arrays of the same name, a safetensors
+    header whose dtypes, shapes or byte ranges do not add up) raises
+    ValueError naming the path and what is wrong. Nothing in the file is
+    ever unpickled.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -211,6 +213,9 @@ def _read_npz(file: BinaryIO) -> dict[str, np.ndarray]:
     if not zipfile.is_zipfile(file):
         raise ValueError("it is not a zip archive, which every .npz file is")
     with zipfile.ZipFile(file) as archive:
+        repeated = _repeated(info.filename.removesuffix(".npy") for info in archive.infolist())
+        if repeated is not None:  # the dict below would keep the last silently
+            raise ValueError(f"its members name {repeated!r} more than once")
         return {info.filename.removesuffix(".npy"): _read_member(archive, info) for info in archive.infolist()}
 
 
@@ -305,11 +310,15 @@ def _read_safetensors(file: BinaryIO) -> dict[str, np.ndarray]:
 
 def _refusing_repeated_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict, or a ValueError if a name appears twice (json would keep the last silently)."""
-    names = [name for name, _ in pairs]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"its header names {repeated[0]!r} more than once")
+    repeated = _repeated(name for name, _ in pairs)
+    if repeated is not None:
+        raise ValueError(f"its header names {repeated!r} more than once")
     return dict(pairs)
+
+
+def _repeated(names: Iterable[str]) -> str | None:
+    """The first, in sorted order, of the names that appear more than once; None if none does."""
+    return min((name for name, count in Counter(names).items() if count > 1), default=None)
 
 
 def _checked_entry(name: str, entry: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int]]:

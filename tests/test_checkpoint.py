@@ -10,6 +10,7 @@ import re
 import struct
 import subprocess
 import sys
+import warnings
 import zipfile
 
 import numpy as np
@@ -332,6 +333,27 @@ def test_loaded_arrays_are_writable(tmp_path):
     loaded = load(tmp_path / "model.npz")["w"]
     loaded += 1
     assert loaded.tolist() == [2.0, 2.0]
+
+
+def npz_with_members(path, names):
+    """An .npz file at `path` whose members have these `names` (repeated if given twice), each an array [i]."""
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of a repeated name, and writes it
+        for i, name in enumerate(names):
+            buffer = io.BytesIO()
+            np.save(buffer, np.array([float(i)]))
+            archive.writestr(name, buffer.getvalue())
+
+
+@pytest.mark.parametrize("names", [["w.npy", "b.npy", "w.npy"], ["w", "w.npy"]], ids=["same-member", "w-and-w.npy"])
+def test_two_members_of_the_same_name_are_refused_naming_it(tmp_path, names):
+    path = tmp_path / "model.npz"
+    npz_with_members(path, names)
+    with zipfile.ZipFile(path) as archive:
+        assert len(archive.infolist()) == len(names)  # every one written: zipfile only warns
+    with refused(path) as caught:
+        load(path)
+    assert str(caught.value).endswith("its members name 'w' more than once")
 
 
 # --------------------- paths that are not regular files: in a child process, so that a load which reads an

@@ -65,8 +65,9 @@ def save(state_dict: Mapping[str, np.ndarray | Tensor], path: str | os.PathLike[
     floats). A path that is a symlink keeps being one: its target is
     written, in the format of the name given. A checkpoint saved over keeps
     its permission bits; a new one gets those of any new file. Names that
-    are not str, or that the format cannot hold, and dtypes it cannot hold
-    are refused before anything is written.
+    are not str, or that the format cannot hold (a lone surrogate, which
+    UTF-8 cannot encode, in either), and dtypes it cannot hold are refused
+    with a ValueError or TypeError before anything is written.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -167,6 +168,11 @@ def _arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor], safetensors: 
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: names must be str, got {name!r} of type {type(name).__name__}")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError as error:  # a lone surrogate, as os.fsdecode makes of bytes that are not UTF-8
+            raise ValueError(f"save: name {name!r} contains a lone surrogate ({name[error.start]!r}), which names "
+                             "in a checkpoint, stored as UTF-8, cannot hold; rename it") from None
         if safetensors and name == "__metadata__":
             raise ValueError("save: name '__metadata__' is reserved by the safetensors format; rename it")
         if not safetensors and name.endswith(".npy"):  # NpzFile would confuse "a.npy" with the member of "a"

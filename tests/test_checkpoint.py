@@ -233,6 +233,16 @@ def test_saving_again_keeps_the_permissions_of_the_existing_checkpoint(tmp_path)
     assert os.stat(path).st_mode & 0o7777 == 0o640
 
 
+@pytest.mark.parametrize("file_name", ["model.npz", "model.safetensors"])
+def test_a_name_with_a_lone_surrogate_is_a_value_error_that_leaves_the_previous_checkpoint(tmp_path, file_name):
+    path = tmp_path / file_name
+    save({"w": np.ones(3)}, path)
+    with pytest.raises(ValueError, match=re.escape(r"save: name 'a\udc80' contains a lone surrogate ('\udc80')")):
+        save({"ok": np.zeros(2), "a\udc80": np.zeros(2)}, path)
+    assert os.listdir(tmp_path) == [file_name]
+    assert list(load(path)) == ["w"]
+
+
 def test_a_name_with_a_nul_byte_is_refused_and_leaves_the_previous_checkpoint(tmp_path):
     path = tmp_path / "model.npz"
     save({"w": np.ones(3)}, path)

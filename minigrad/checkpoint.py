@@ -13,9 +13,11 @@ for a PyTorch model's `load_state_dict`.
 `load` reads either without pickle, so loading a checkpoint never runs code
 from the file, and it checks each array's declared size against the bytes
 the file holds before reading it, so a small forged file cannot ask for
-terabytes. `save` writes atomically: the file goes to a temporary file beside
-the target, reaches the disk (fsync), and only then replaces the target in
-one rename, so a crash or an error midway leaves the old checkpoint as it was.
+terabytes; and it reads only regular files, whose size is known (a device
+such as /dev/zero never ends). `save` writes atomically: the file goes to a
+temporary file beside the target, reaches the disk (fsync), and only then
+replaces the target in one rename, so a crash or an error midway leaves the
+old checkpoint as it was.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import os
 import secrets
 import stat
 import zipfile
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -37,6 +40,9 @@ from minigrad.nn.module import Module
 
 NOT_A_CHECKPOINT = "is not a valid minigrad checkpoint (.npz saved by minigrad.save)"
 NOT_SAFETENSORS = "is not a valid .safetensors file"
+# How the files np.load reads as .npz (a zip archive: its first member, or the end of an empty one) or .npy start.
+NPZ_STARTS = (b"PK\x03\x04", b"PK\x05\x06", np.lib.format.MAGIC_PREFIX)
+NOT_REGULAR = {stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFIFO: "a pipe (FIFO)"}
 NPY_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
 # The safetensors dtype names of the NumPy dtypes they store, little-endian as in the file. (BF16 and the
 # 8-bit floats have no NumPy dtype: minigrad neither writes nor reads them.)
@@ -59,8 +65,9 @@ def save(state_dict: Mapping[str, np.ndarray | Tensor], path: str | os.PathLike[
     floats). A path that is a symlink keeps being one: its target is
     written, in the format of the name given. A checkpoint saved over keeps
     its permission bits; a new one gets those of any new file. Names that
-    are not str, or that the format cannot hold, and dtypes it cannot hold
-    are refused before anything is written.
+    are not str, or that the format cannot hold (a lone surrogate, which
+    UTF-8 cannot encode, in either), and dtypes it cannot hold are refused
+    with a ValueError or TypeError before anything is written.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -99,16 +106,24 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     """Read a checkpoint written by `save`: a plain dict of name -> np.ndarray.
 
     The format is told by the content, whatever the name: a safetensors file
-    starts with its header's length and a JSON '{', anything else is read as
-    `.npz`. NumPy's `savez` and `savez_compressed` and the `safetensors`
-    package (`safetensors.numpy.save_file`, `safetensors.torch.save_file`)
-    write such files too. Every array is read into memory, in native byte
-    order, and the file is closed before returning. A missing file raises
-    FileNotFoundError; a file that is not such a checkpoint (truncated,
-    corrupted, another format, a pickle, an array larger than the file, a
-    safetensors header whose dtypes, shapes or byte ranges do not add up)
-    raises ValueError naming the path and what is wrong. Nothing in the file
-    is ever unpickled.
+    starts with its header's length and a JSON '{', an `.npz` file as a zip
+    archive does. A file that starts as neither is refused, with the reason
+    for the format its name suggests: safetensors for a name ending in
+    '.safetensors', `.npz` otherwise. NumPy's `savez` and
+    `savez_compressed` and the `safetensors` package
+    (`safetensors.numpy.save_file`, `safetensors.torch.save_file`) write such
+    files too. Every array is read into memory, in native byte order, and the
+    file is closed before returning.
+
+    A missing file raises FileNotFoundError and a directory
+    IsADirectoryError, as `open` does; any other path that is not a regular
+    file (a device such as /dev/zero, which never ends, or a pipe) is refused
+    at once, without reading or waiting, with a ValueError. A file that is
+    not such a checkpoint (truncated, corrupted, another format, a pickle, an
+    array larger than the file, two arrays of the same name, a safetensors
+    header whose dtypes, shapes or byte ranges do not add up) raises
+    ValueError naming the path and what is wrong. Nothing in the file is
+    ever unpickled.
 
     >>> import os, tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -117,16 +132,25 @@ def load(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     {'bias': array([0., 0.])}
     """
     path = _file_name("load", path)
-    with open(path, "rb") as file:
-        safetensors = _looks_like_safetensors(file) or path.lower().endswith(".safetensors")
+    with open(path, "rb", opener=_open_without_waiting) as file:
+        kind = stat.S_IFMT(os.fstat(file.fileno()).st_mode)
+        if kind != stat.S_IFREG:  # no size to check anything against, and maybe no end: refused before any read
+            raise ValueError(f"load: {path!r} is {NOT_REGULAR.get(kind, 'a special file')}, not a regular file; "
+                             "expected a checkpoint file")
+        safetensors = _is_safetensors(file, path)
         read, not_valid = (_read_safetensors, NOT_SAFETENSORS) if safetensors else (_read_npz, NOT_A_CHECKPOINT)
-        file.seek(0)
         try:
             return read(file)
         except MemoryError:  # a valid checkpoint too large for memory is not a broken file
             raise
         except Exception as error:  # damaged bytes surface as BadZipFile, zlib.error, EOFError, OSError, ...
             raise ValueError(f"load: {path!r} {not_valid}: {error}") from error
+
+
+def _open_without_waiting(name: str, flags: int) -> int:
+    """os.open for `open`'s opener: a FIFO opens at once instead of waiting for a writer (O_NONBLOCK, which
+    reading a regular file ignores; Windows has neither)."""
+    return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def _file_name(function: str, path: Any) -> str:
@@ -144,6 +168,11 @@ def _arrays_to_save(state_dict: Mapping[str, np.ndarray | Tensor], safetensors: 
     for name, value in state_dict.items():
         if not isinstance(name, str):
             raise TypeError(f"save: names must be str, got {name!r} of type {type(name).__name__}")
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError as error:  # a lone surrogate, as os.fsdecode makes of bytes that are not UTF-8
+            raise ValueError(f"save: name {name!r} contains a lone surrogate ({name[error.start]!r}), which names "
+                             "in a checkpoint, stored as UTF-8, cannot hold; rename it") from None
         if safetensors and name == "__metadata__":
             raise ValueError("save: name '__metadata__' is reserved by the safetensors format; rename it")
         if not safetensors and name.endswith(".npy"):  # NpzFile would confuse "a.npy" with the member of "a"
@@ -190,6 +219,9 @@ def _read_npz(file: BinaryIO) -> dict[str, np.ndarray]:
     if not zipfile.is_zipfile(file):
         raise ValueError("it is not a zip archive, which every .npz file is")
     with zipfile.ZipFile(file) as archive:
+        repeated = _repeated(info.filename.removesuffix(".npy") for info in archive.infolist())
+        if repeated is not None:  # the dict below would keep the last silently
+            raise ValueError(f"its members name {repeated!r} more than once")
         return {info.filename.removesuffix(".npy"): _read_member(archive, info) for info in archive.infolist()}
 
 
@@ -234,11 +266,15 @@ def _little_endian_bytes(array: np.ndarray) -> bytes:
     return np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<")).tobytes()
 
 
-def _looks_like_safetensors(file: BinaryIO) -> bool:
-    """Whether an open file starts as safetensors files do: an 8-byte length that fits, then '{'."""
+def _is_safetensors(file: BinaryIO, path: str) -> bool:
+    """Whether to read an open file as safetensors: it starts as one does (an 8-byte length that fits, then '{'),
+    or it starts as neither an .npz nor an .npy file does and is named so. Leaves the file at its start."""
     start = file.read(9)
-    file.seek(0, os.SEEK_END)
-    return len(start) == 9 and start[8:] == b"{" and 8 + int.from_bytes(start[:8], "little") <= file.tell()
+    size = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    if len(start) == 9 and start[8:] == b"{" and 8 + int.from_bytes(start[:8], "little") <= size:
+        return True
+    return path.lower().endswith(".safetensors") and not start.startswith(NPZ_STARTS)
 
 
 def _read_safetensors(file: BinaryIO) -> dict[str, np.ndarray]:
@@ -280,11 +316,15 @@ def _read_safetensors(file: BinaryIO) -> dict[str, np.ndarray]:
 
 def _refusing_repeated_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object as a dict, or a ValueError if a name appears twice (json would keep the last silently)."""
-    names = [name for name, _ in pairs]
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(f"its header names {repeated[0]!r} more than once")
+    repeated = _repeated(name for name, _ in pairs)
+    if repeated is not None:
+        raise ValueError(f"its header names {repeated!r} more than once")
     return dict(pairs)
+
+
+def _repeated(names: Iterable[str]) -> str | None:
+    """The first, in sorted order, of the names that appear more than once; None if none does."""
+    return min((name for name, count in Counter(names).items() if count > 1), default=None)
 
 
 def _checked_entry(name: str, entry: Any) -> tuple[np.dtype, tuple[int, ...], tuple[int, int]]:

@@ -8,11 +8,15 @@ import pathlib
 import pickle
 import re
 import struct
+import subprocess
+import sys
+import warnings
 import zipfile
 
 import numpy as np
 import pytest
 
+import minigrad
 from minigrad import Tensor
 from minigrad.checkpoint import load, save
 
@@ -229,6 +233,16 @@ def test_saving_again_keeps_the_permissions_of_the_existing_checkpoint(tmp_path)
     assert os.stat(path).st_mode & 0o7777 == 0o640
 
 
+@pytest.mark.parametrize("file_name", ["model.npz", "model.safetensors"])
+def test_a_name_with_a_lone_surrogate_is_a_value_error_that_leaves_the_previous_checkpoint(tmp_path, file_name):
+    path = tmp_path / file_name
+    save({"w": np.ones(3)}, path)
+    with pytest.raises(ValueError, match=re.escape(r"save: name 'a\udc80' contains a lone surrogate ('\udc80')")):
+        save({"ok": np.zeros(2), "a\udc80": np.zeros(2)}, path)
+    assert os.listdir(tmp_path) == [file_name]
+    assert list(load(path)) == ["w"]
+
+
 def test_a_name_with_a_nul_byte_is_refused_and_leaves_the_previous_checkpoint(tmp_path):
     path = tmp_path / "model.npz"
     save({"w": np.ones(3)}, path)
@@ -329,3 +343,66 @@ def test_loaded_arrays_are_writable(tmp_path):
     loaded = load(tmp_path / "model.npz")["w"]
     loaded += 1
     assert loaded.tolist() == [2.0, 2.0]
+
+
+def npz_with_members(path, names):
+    """An .npz file at `path` whose members have these `names` (repeated if given twice), each an array [i]."""
+    with warnings.catch_warnings(), zipfile.ZipFile(path, "w") as archive:
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of a repeated name, and writes it
+        for i, name in enumerate(names):
+            buffer = io.BytesIO()
+            np.save(buffer, np.array([float(i)]))
+            archive.writestr(name, buffer.getvalue())
+
+
+@pytest.mark.parametrize("names", [["w.npy", "b.npy", "w.npy"], ["w", "w.npy"]], ids=["same-member", "w-and-w.npy"])
+def test_two_members_of_the_same_name_are_refused_naming_it(tmp_path, names):
+    path = tmp_path / "model.npz"
+    npz_with_members(path, names)
+    with zipfile.ZipFile(path) as archive:
+        assert len(archive.infolist()) == len(names)  # every one written: zipfile only warns
+    with refused(path) as caught:
+        load(path)
+    assert str(caught.value).endswith("its members name 'w' more than once")
+
+
+# --------------------- paths that are not regular files: in a child process, so that a load which reads an
+# endless file or waits on a pipe fails the test in seconds instead of eating the memory or hanging.
+
+CHILD = """
+import resource, sys
+from minigrad.checkpoint import load
+used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (used + 2**28, used + 2**28))  # 256 MB more than now, at most
+try:
+    load(sys.argv[1])
+except Exception as error:
+    print(type(error).__name__, error)
+"""
+
+
+def load_in_a_child(path, timeout=30):
+    """What load(path) raises, as 'TypeName message', run in a child with 256 MB to spare and `timeout` seconds."""
+    source = os.path.dirname(os.path.dirname(minigrad.__file__))  # the minigrad this test imported
+    try:
+        child = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True,
+                               timeout=timeout, env={**os.environ, "PYTHONPATH": source})
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"load({str(path)!r}) neither returned nor raised within {timeout} s")
+    return child.stdout.strip() or child.stderr.strip()
+
+
+needs_linux = pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="the child's memory cap needs /proc")
+
+
+@needs_linux
+def test_dev_zero_is_refused_at_once_as_not_a_regular_file():
+    assert load_in_a_child("/dev/zero") == ("ValueError load: '/dev/zero' is a character device, not a regular file; "
+                                            "expected a checkpoint file")
+
+
+@needs_linux
+def test_a_fifo_is_refused_at_once_without_waiting_for_a_writer(tmp_path):
+    os.mkfifo(tmp_path / "model.npz")
+    assert load_in_a_child(tmp_path / "model.npz") == (f"ValueError load: {str(tmp_path / 'model.npz')!r} is a pipe "
+                                                        "(FIFO), not a regular file; expected a checkpoint file")

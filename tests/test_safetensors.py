@@ -53,6 +53,30 @@ def test_the_format_is_told_by_the_content_not_the_name(tmp_path):
     assert load(tmp_path / "model.bin")["w"].tolist() == [0.0, 1.0, 2.0]
 
 
+@pytest.mark.parametrize("write", [
+    lambda path: save({"w": np.arange(3.0)}, path),
+    lambda path: np.savez_compressed(path, w=np.arange(3.0)),
+], ids=["minigrad", "numpy-compressed"])
+def test_an_npz_file_named_safetensors_is_read_as_npz(tmp_path, write):
+    write(tmp_path / "model.npz")
+    os.rename(tmp_path / "model.npz", tmp_path / "model.safetensors")
+    assert load(tmp_path / "model.safetensors")["w"].tolist() == [0.0, 1.0, 2.0]
+
+
+def test_an_empty_npz_file_named_safetensors_is_read_as_npz(tmp_path):
+    save({}, tmp_path / "model.npz")
+    os.rename(tmp_path / "model.npz", tmp_path / "model.safetensors")
+    assert load(tmp_path / "model.safetensors") == {}
+
+
+def test_an_npy_file_named_safetensors_is_refused_for_having_no_names(tmp_path):
+    from test_checkpoint import NOT_A_CHECKPOINT, npy_bytes
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(npy_bytes())
+    with pytest.raises(ValueError, match=re.escape(f"{NOT_A_CHECKPOINT}: it holds a single array (.npy)")):
+        load(path)
+
+
 @pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
                                    "float16", "float32", "float64"])
 def test_every_dtype_the_format_stores_round_trips(tmp_path, dtype):

@@ -155,8 +155,61 @@ def test_a_gradient_penalty_on_a_piecewise_linear_critic_passes_gradcheck_and_gr
     assert mg.gradcheck(penalty, [x]) and mg.gradgradcheck(penalty, [x])
 
 
+# -------------------------------------------------------------- hvp, hessian --
+
+@pytest.mark.parametrize("name", sorted(CONSTANT_SLOPE))
+def test_hvp_and_hessian_of_a_function_with_a_constant_slope_are_zero_as_in_pytorch(name):
+    fn, torch_fn = CONSTANT_SLOPE[name]
+    v = np.random.default_rng(1).standard_normal(X.shape)
+    value, product = mg.hvp(fn, leaf(), v)
+    t_value, t_product = torch.autograd.functional.hvp(torch_fn, torch.tensor(X), torch.tensor(v))
+    assert value.item() == pytest.approx(t_value.item(), rel=1e-12)
+    np.testing.assert_array_equal(product.data, t_product.numpy())
+    np.testing.assert_array_equal(mg.hessian(fn, leaf()).data,
+                                  torch.autograd.functional.hessian(torch_fn, torch.tensor(X)).numpy())
+
+
+@pytest.mark.parametrize("name", sorted(IGNORING_X))
+def test_hvp_and_hessian_of_a_function_that_ignores_x_are_zero_as_in_pytorch(name):
+    fn, torch_fn = IGNORING_X[name]
+    v = np.ones(X.shape)
+    value, product = mg.hvp(fn, leaf(), v)
+    t_value, t_product = torch.autograd.functional.hvp(torch_fn, torch.tensor(X), torch.tensor(v))
+    assert value.item() == pytest.approx(t_value.item(), rel=1e-6) and not value.requires_grad
+    assert product.shape == X.shape and np.array_equal(product.data, t_product.numpy())
+    h = mg.hessian(fn, leaf())
+    assert h.dtype == np.float64 and np.array_equal(h.data, torch.autograd.functional.hessian(
+        torch_fn, torch.tensor(X)).numpy())
+
+
+def test_hvp_and_hessian_run_fn_with_grad_enabled_inside_no_grad_as_pytorch():
+    fn, torch_fn = (lambda t: (t ** 3).sum()), (lambda t: (t ** 3).sum())
+    v = np.array([[1.0, 0.0, 2.0], [0.5, -1.0, 0.0]])
+    with mg.no_grad(), torch.no_grad():
+        product = mg.hvp(fn, leaf(), v)[1]
+        h = mg.hessian(fn, leaf())
+        t_product = torch.autograd.functional.hvp(torch_fn, torch.tensor(X), torch.tensor(v))[1]
+        t_h = torch.autograd.functional.hessian(torch_fn, torch.tensor(X))
+    np.testing.assert_allclose(product.data, t_product.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(h.data, t_h.numpy(), rtol=1e-12)
+
+
 shapes = hnp.array_shapes(min_dims=0, max_dims=3, max_side=3)
 values = st.floats(-3, 3, allow_nan=False, width=64).filter(lambda f: abs(f) > 1e-3)   # off relu's kink
+
+
+@given(st.data())
+def test_hvp_and_hessian_of_a_piecewise_linear_function_of_any_shape_are_zero_as_in_pytorch(data):
+    shape = data.draw(shapes)
+    x, w, v = (data.draw(hnp.arrays(np.float64, shape, elements=values)) for _ in range(3))
+    fn = lambda t: (t.relu() * Tensor(w) + t.abs()).sum() + (t * Tensor(w)).sum()
+    torch_fn = lambda t: (t.relu() * torch.tensor(w) + t.abs()).sum() + (t * torch.tensor(w)).sum()
+    h = mg.hessian(fn, Tensor(x, requires_grad=True)).data
+    assert h.shape == shape + shape
+    np.testing.assert_array_equal(h, torch.autograd.functional.hessian(torch_fn, torch.tensor(x)).numpy())
+    product = mg.hvp(fn, Tensor(x, requires_grad=True), v)[1].data
+    np.testing.assert_array_equal(product, torch.autograd.functional.hvp(torch_fn, torch.tensor(x),
+                                                                         torch.tensor(v))[1].numpy())
 
 
 @given(st.data())

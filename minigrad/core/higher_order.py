@@ -132,6 +132,8 @@ class ConstantIn(Op):
 def hvp(fn: Callable[[Tensor], Tensor], x: Tensor, v: Any) -> tuple[Tensor, Tensor]:
     """(fn(x), H·v): the Hessian of a scalar fn at x times v, without forming H,
     as torch.autograd.functional.hvp (two backward passes, the first recorded).
+    As there, fn runs with grad enabled even inside no_grad, and an fn whose
+    gradient does not vary with x (a linear map, relu), or that ignores x, gives zeros.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> value, product = hvp(lambda t: (t ** 3).sum(), x, Tensor([1.0, 0.0]))
@@ -142,30 +144,42 @@ def hvp(fn: Callable[[Tensor], Tensor], x: Tensor, v: Any) -> tuple[Tensor, Tens
     v = v.data if isinstance(v, Tensor) else np.asarray(v, dtype=x.dtype)
     if v.shape != x.shape:
         raise ValueError(f"hvp: v has shape {v.shape}; expected x's shape {x.shape}")
-    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
-    value = _scalar("hvp", fn(x))
-    (gradient,) = grad(value, x, create_graph=True)
-    (product,) = grad((gradient * Tensor(v.astype(x.dtype, copy=False))).sum(), x, allow_unused=True)
-    return value.detach(), product if product is not None else Tensor(np.zeros_like(x.data))
+    with enable_grad():
+        x, value, gradient = _recorded_gradient("hvp", fn, x)
+        if gradient is None:  # fn ignores x: H = 0
+            return value.detach(), Tensor(np.zeros_like(x.data))
+        (product,) = grad((gradient * Tensor(v.astype(x.dtype, copy=False))).sum(), x)
+    return value.detach(), product
 
 
 def hessian(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
     """The Hessian of a scalar fn at x, of shape x.shape + x.shape (one backward
-    pass of the recorded gradient per element of x).
+    pass of the recorded gradient per element of x), as
+    torch.autograd.functional.hessian: fn runs with grad enabled even inside
+    no_grad, and an fn whose gradient does not vary with x, or that ignores x, gives zeros.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> hessian(lambda t: (t[0] * t[1]) ** 2, x).data.tolist()
     [[8.0, 8.0], [8.0, 2.0]]
     """
-    x = _single_input("hessian", x)
-    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
-    (gradient,) = grad(_scalar("hessian", fn(x)), x, create_graph=True)
-    flat = gradient.reshape(-1)
-    rows = []
-    for i in range(x.size):
-        (row,) = grad(flat[i], x, allow_unused=True) if flat.requires_grad else (None,)
-        rows.append(np.zeros_like(x.data) if row is None else row.data)
+    with enable_grad():
+        x, _, gradient = _recorded_gradient("hessian", fn, _single_input("hessian", x))
+        if gradient is None:  # fn ignores x: H = 0
+            return Tensor(np.zeros(x.shape + x.shape, dtype=x.dtype))
+        flat = gradient.reshape(-1)
+        rows = [grad(flat[i], x)[0].data for i in range(x.size)]
     return Tensor(np.stack(rows).reshape(x.shape + x.shape))
+
+
+def _recorded_gradient(name: str, fn: Callable[[Tensor], Tensor], x: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+    """(a fresh leaf on x's data, fn of it, its gradient recorded), for hvp and hessian; the gradient is
+    None when fn ignores x: its value is a constant, or is built from x.detach() or other tensors only."""
+    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
+    value = _scalar(name, fn(x))
+    if not value.requires_grad:
+        return x, value, None
+    (gradient,) = grad(value, x, create_graph=True, allow_unused=True)
+    return x, value, gradient
 
 
 # ------------------------------------------------------------------ checks --

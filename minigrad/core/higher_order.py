@@ -37,9 +37,11 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     `grad_outputs` (one per output; a Tensor, array or None) weights each
     output, as backward's `grad` does; it may be omitted only for one-element
     outputs. With `create_graph=True` the gradients are recorded (they require
-    grad when the inputs do) and can be differentiated again. An input the
-    outputs do not depend on is an error unless `allow_unused=True` (its entry
-    is then None). No `.grad` is read or written.
+    grad when the inputs do) and can be differentiated again: one that does not
+    vary with its input (relu's mask, a linear map's slope) differentiates to
+    zeros. An input listed twice gets its gradient twice. An input the outputs
+    do not depend on is an error unless `allow_unused=True` (its entry is then
+    None). No `.grad` is read or written.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> grad((x * x).sum(), x)[0].data.tolist(), x.grad
@@ -55,13 +57,13 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise ValueError(f"grad: output {i} does not require grad: nothing in its graph does, "
                              "so it has no gradient (was it computed under no_grad?)")
     seeds = _seeds(outputs, grad_outputs, create_graph)
-    wanted = {x: i for i, x in enumerate(inputs)}
-    found: list[Any] = [None] * len(inputs)
+    wanted = set(inputs)  # an input may be listed twice: it gets its gradient twice, as in PyTorch
+    found: dict[Tensor, Any] = {}
     with enable_grad() if create_graph else no_grad():  # record the rules' ops only when asked to
         try:
             for tensor, gradient in backward_pass(outputs, seeds, create_graph=create_graph):
                 if tensor in wanted:
-                    found[wanted[tensor]] = gradient
+                    found[tensor] = gradient
         except TypeError as error:  # e.g. np.exp in a custom op's backward, on a saved input now a Tensor
             op = _failing_op(error)
             if not create_graph or op is None:  # not raised inside an op's backward: it says what it means
@@ -71,23 +73,67 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             raise TypeError(f"grad: the backward of {type(op).__name__} cannot run on Tensors, as create_graph=True "
                             f"needs ({error}); on saved inputs, use arithmetic and minigrad.ops.rule_math's "
                             f"functions instead of NumPy's{caches}") from error
-    results: list[Tensor | None] = []
-    for i, (x, gradient) in enumerate(zip(inputs, found)):
-        if gradient is None:
-            if not allow_unused:
-                raise ValueError(f"grad: input {i} is not used to compute the outputs; pass allow_unused=True "
-                                 "to get None for it")
-            results.append(None)
-        elif isinstance(gradient, Tensor):
-            results.append(gradient.astype(x.dtype))  # in the input's dtype, as .grad would be
-        else:
-            results.append(Tensor._from_op(np.array(gradient, dtype=x.dtype), None))  # its own copy, no graph
-    return tuple(results)
+        gradients = {x: _returned(x, gradient, create_graph) for x, gradient in found.items()}
+    for i, x in enumerate(inputs):
+        if x not in gradients and not allow_unused:
+            raise ValueError(f"grad: input {i} is not used to compute the outputs; pass allow_unused=True "
+                             "to get None for it")
+    return tuple(gradients.get(x) for x in inputs)
+
+
+def _returned(x: Tensor, gradient: Any, create_graph: bool) -> Tensor:
+    """dL/dx as `grad` returns it, in x's dtype (as .grad would be). Without create_graph, a Tensor of its
+    own without graph. With it, the recorded gradient, which must be a function of x to be differentiated
+    with respect to x: one that has no path back to x (relu's 0/1 mask, a linear map's constant slope)
+    gets one through ConstantIn, whose derivative is zero, so that differentiating it again gives zeros."""
+    if not create_graph:
+        return Tensor._from_op(np.array(gradient, dtype=x.dtype), None)  # its own copy
+    gradient = gradient.astype(x.dtype)
+    return gradient if _leads_to(gradient, x) else ConstantIn.apply(gradient, x)
+
+
+def _leads_to(tensor: Tensor, target: Tensor) -> bool:
+    """Whether `target` is among the tensors that `tensor` was computed from: a depth-first search
+    through the tensors that require grad, which stops once it finds it."""
+    stack, seen = [tensor], {tensor}
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        if node._op is not None:
+            for parent in node._op.inputs:
+                if parent._requires_grad and parent not in seen:
+                    seen.add(parent)
+                    stack.append(parent)
+    return False
+
+
+class ConstantIn(Op):
+    """`value`, recorded as a function of `x` that does not vary with it: a
+    gradient that `grad(..., create_graph=True)` found with no path back to
+    its input x, made differentiable with respect to x (its derivative is zero).
+
+    >>> x = Tensor([1.0, -2.0], requires_grad=True)
+    >>> (slope,) = grad(x.relu().sum(), x, create_graph=True)   # the mask [1, 0]: no path back to x
+    >>> type(slope.grad_fn).__name__, grad(slope.sum(), x)[0].data.tolist()
+    ('ConstantIn', [0.0, 0.0])
+    """
+
+    symbol = "const"
+
+    def forward(self, value, x):
+        self.shape, self.dtype = x.shape, x.dtype
+        return value
+
+    def backward(self, grad):
+        return grad, np.zeros(self.shape, self.dtype)  # d/dvalue = 1, d/dx = 0
 
 
 def hvp(fn: Callable[[Tensor], Tensor], x: Tensor, v: Any) -> tuple[Tensor, Tensor]:
     """(fn(x), H·v): the Hessian of a scalar fn at x times v, without forming H,
     as torch.autograd.functional.hvp (two backward passes, the first recorded).
+    As there, fn runs with grad enabled even inside no_grad, and an fn whose
+    gradient does not vary with x (a linear map, relu), or that ignores x, gives zeros.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> value, product = hvp(lambda t: (t ** 3).sum(), x, Tensor([1.0, 0.0]))
@@ -98,30 +144,42 @@ def hvp(fn: Callable[[Tensor], Tensor], x: Tensor, v: Any) -> tuple[Tensor, Tens
     v = v.data if isinstance(v, Tensor) else np.asarray(v, dtype=x.dtype)
     if v.shape != x.shape:
         raise ValueError(f"hvp: v has shape {v.shape}; expected x's shape {x.shape}")
-    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
-    value = _scalar("hvp", fn(x))
-    (gradient,) = grad(value, x, create_graph=True)
-    (product,) = grad((gradient * Tensor(v.astype(x.dtype, copy=False))).sum(), x, allow_unused=True)
-    return value.detach(), product if product is not None else Tensor(np.zeros_like(x.data))
+    with enable_grad():
+        x, value, gradient = _recorded_gradient("hvp", fn, x)
+        if gradient is None:  # fn ignores x: H = 0
+            return value.detach(), Tensor(np.zeros_like(x.data))
+        (product,) = grad((gradient * Tensor(v.astype(x.dtype, copy=False))).sum(), x)
+    return value.detach(), product
 
 
 def hessian(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
     """The Hessian of a scalar fn at x, of shape x.shape + x.shape (one backward
-    pass of the recorded gradient per element of x).
+    pass of the recorded gradient per element of x), as
+    torch.autograd.functional.hessian: fn runs with grad enabled even inside
+    no_grad, and an fn whose gradient does not vary with x, or that ignores x, gives zeros.
 
     >>> x = Tensor([1.0, 2.0], requires_grad=True)
     >>> hessian(lambda t: (t[0] * t[1]) ** 2, x).data.tolist()
     [[8.0, 8.0], [8.0, 2.0]]
     """
-    x = _single_input("hessian", x)
-    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
-    (gradient,) = grad(_scalar("hessian", fn(x)), x, create_graph=True)
-    flat = gradient.reshape(-1)
-    rows = []
-    for i in range(x.size):
-        (row,) = grad(flat[i], x, allow_unused=True) if flat.requires_grad else (None,)
-        rows.append(np.zeros_like(x.data) if row is None else row.data)
+    with enable_grad():
+        x, _, gradient = _recorded_gradient("hessian", fn, _single_input("hessian", x))
+        if gradient is None:  # fn ignores x: H = 0
+            return Tensor(np.zeros(x.shape + x.shape, dtype=x.dtype))
+        flat = gradient.reshape(-1)
+        rows = [grad(flat[i], x)[0].data for i in range(x.size)]
     return Tensor(np.stack(rows).reshape(x.shape + x.shape))
+
+
+def _recorded_gradient(name: str, fn: Callable[[Tensor], Tensor], x: Tensor) -> tuple[Tensor, Tensor, Tensor | None]:
+    """(a fresh leaf on x's data, fn of it, its gradient recorded), for hvp and hessian; the gradient is
+    None when fn ignores x: its value is a constant, or is built from x.detach() or other tensors only."""
+    x = Tensor(x.data, requires_grad=True)  # a fresh leaf: the caller's graph is left alone
+    value = _scalar(name, fn(x))
+    if not value.requires_grad:
+        return x, value, None
+    (gradient,) = grad(value, x, create_graph=True, allow_unused=True)
+    return x, value, gradient
 
 
 # ------------------------------------------------------------------ checks --

@@ -50,6 +50,16 @@ def finite_float(text: str) -> float:
     return value
 
 
+def neuron_number(text: str) -> float:
+    """An argparse type for explain's x, w and b: a number in [-1e300, 1e300]. The page multiplies each by
+    slider values up to 4, and float64 ends near 1.8e308: every product stays finite."""
+    value = finite_float(text)
+    if abs(value) > 1e300:
+        raise argparse.ArgumentTypeError(f"expected a number in [-1e300, 1e300] (the page multiplies it by slider "
+                                         f"values, in float64), got {text!r}")
+    return value
+
+
 def layer_widths(text: str) -> tuple[int, ...]:
     """An argparse type: hidden layer widths such as "64,64"."""
     try:
@@ -88,9 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="For one sigmoid neuron a = σ(w·x + b): draw the MSE and cross-entropy graphs side by "
                     "side with the local derivatives on the edges, draw the fused cross-entropy node, and "
                     "print (and write as CSV) ∂L/∂z over z from -6 to 6.")
-    explain.add_argument("--x", type=finite_float, default=1.0, help="the input x (default 1)")
-    explain.add_argument("--w", type=finite_float, default=2.0, help="the weight w (default 2)")
-    explain.add_argument("--b", type=finite_float, default=2.0, help="the bias b (default 2)")
+    explain.add_argument("--x", type=neuron_number, default=1.0, help="the input x, in [-1e300, 1e300] (default 1)")
+    explain.add_argument("--w", type=neuron_number, default=2.0, help="the weight w, in [-1e300, 1e300] (default 2)")
+    explain.add_argument("--b", type=neuron_number, default=2.0, help="the bias b, in [-1e300, 1e300] (default 2)")
     explain.add_argument("--target", type=finite_float, default=0.0, help="the target y, in [0, 1] (default 0)")
     explain.add_argument("--out", type=Path, default=Path("minigrad-out"),
                          help="the folder to write into (default ./minigrad-out)")

@@ -134,6 +134,10 @@ def test_every_command_has_help(args):
     (["explain", "--x", "one"], "argument --x: expected a finite number, got 'one'"),
     (["explain", "--w", "nan"], "expected a finite number, got 'nan'"),
     (["explain", "--x", "1e200", "--w", "1e200"], "z = w·x + b = 1e+200·1e+200 + 2 is not finite"),
+    (["explain", "--w", "1.7e308", "--x", "1", "--b", "0"],
+     "argument --w: expected a number in [-1e300, 1e300] (the page multiplies it by slider values"),
+    (["explain", "--x", "1e301"], "argument --x: expected a number in [-1e300, 1e300]"),
+    (["explain", "--b=-1e308"], "argument --b: expected a number in [-1e300, 1e300]"),
     (["explain", "--taget", "1"], "unrecognized argument --taget: did you mean --target?"),
     (["fly"], "invalid choice"),
 ])
@@ -141,6 +145,23 @@ def test_bad_arguments_exit_2_with_a_one_line_reason(args, message):
     result = run_cli(*args)
     assert result.returncode == 2 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
+def test_a_target_of_minus_0_prints_y_equals_0(tmp_path, capsys):
+    assert cli.main(["explain", "--target", "-0.0", "--out", str(tmp_path)]) == 0
+    first_line = capsys.readouterr().out.splitlines()[0]
+    assert "target y = 0  ->" in first_line and "-0" not in first_line
+
+
+def test_the_summary_prints_a_z_of_minus_0_as_0():
+    first_line = explain.summary(1.0, -0.0, -0.0, 0.0).splitlines()[0]   # z = -0·1 + -0 = -0
+    assert first_line.startswith("neuron: x = 1, w = 0, b = 0, target y = 0  ->  z = 0, a = σ(z) = 0.5")
+
+
+def test_the_table_prints_a_tiny_negative_gradient_as_0_not_minus_0():
+    table = explain.table_text(explain.gradient_table(y=0.731059))      # a − y = -4.2e-7 at z = 1
+    row = next(line for line in table.splitlines() if line.startswith("  1.0"))
+    assert row.split()[-2:] == ["0.000000", "0.00000"]
 
 
 def test_an_out_path_that_is_a_file_is_refused_before_anything_is_printed(tmp_path):

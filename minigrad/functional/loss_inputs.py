@@ -33,31 +33,43 @@ def prediction(loss: str, x: Any) -> Tensor:
 
 
 def constant(loss: str, what: str, value: Any) -> np.ndarray:
-    """A target or weight as an array; one that requires grad is refused (losses treat them as constants).
+    """A weight as an array; one that requires grad is refused. No gradient flows into a loss's weights
+    (PyTorch refuses them too, except the class weights of a cross-entropy on probabilities).
 
-    >>> constant("mse_loss", "target", [0, 1]).tolist()
-    [0, 1]
+    >>> constant("binary_cross_entropy", "weight", [0.5, 2.0]).tolist()
+    [0.5, 2.0]
     """
     if isinstance(value, Tensor):
         if value.requires_grad:
-            raise ValueError(f"{loss}: {what} requires grad, but loss targets and weights are "
-                             f"constants; pass {what}.detach()")
+            raise ValueError(f"{loss}: {what} requires grad, but a loss's {what} is a constant (no gradient "
+                             f"flows into it); pass {what}.detach()")
         return value.data
     return np.asarray(value)
 
 
+def array_of(value: Any) -> np.ndarray:
+    """A target's values as an array: a Tensor's data, or what NumPy makes of a list or number.
+
+    >>> array_of(Tensor([1.0, 2.0])).tolist(), array_of([0, 1]).dtype.kind
+    ([1.0, 2.0], 'i')
+    """
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
 def float_target(loss: str, target: Any, x: Tensor) -> Tensor:
-    """The target as a Tensor of the prediction's dtype and exactly its shape.
+    """The target as a Tensor of the prediction's dtype and exactly its shape. A target that requires grad
+    stays in the graph, as in PyTorch: the loss sends it a gradient (through a Cast node, in its own
+    dtype, when its dtype is not the prediction's).
 
     >>> float_target("mse_loss", np.zeros(2), Tensor(np.ones(2, dtype=np.float32))).dtype
     dtype('float32')
     """
-    y = constant(loss, "target", target)
+    y = array_of(target)
     if y.shape != x.shape:
         raise ValueError(f"{loss}: target shape {y.shape} differs from input shape {x.shape}; expected "
                          "equal shapes (no broadcasting; reshape one of them)")
-    if isinstance(target, Tensor) and y.dtype == x.dtype:
-        return target  # the same node in a picture of the graph, name and all
+    if isinstance(target, Tensor) and (target.requires_grad or y.dtype == x.dtype):
+        return target.astype(x.dtype)  # the same node when the dtypes agree: in a picture, name and all
     return Tensor(y.astype(x.dtype, copy=False), name=getattr(target, "name", None))
 
 
@@ -120,7 +132,7 @@ def class_labels(loss: str, target: Any, z: Tensor) -> np.ndarray:
     >>> class_labels("nll_loss", np.array([2, 0]), Tensor(np.zeros((2, 3)))).tolist()
     [2, 0]
     """
-    labels = constant(loss, "target", target)
+    labels = array_of(target)  # integers: a Tensor of them cannot require grad
     n, classes = z.shape
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{loss}: target must hold integer class indices, got dtype {labels.dtype}")
@@ -159,7 +171,7 @@ def mean_divisor(loss: str, reduction: str, divisor: float, counted: str) -> flo
 
 
 def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothing: float
-                  ) -> tuple[np.ndarray, float, bool]:
+                  ) -> tuple[np.ndarray | Tensor, float, bool]:
     """Fold every label format into per-class target weights t (N, C); return
     them, the divisor of the 'mean' reduction, and whether every row of t is
     known to sum to 1 (plain one-hot rows), so that the gradient is softmax(z) - t.
@@ -168,7 +180,9 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
     labels: they need not sum to 1). Label smoothing mixes in the uniform
     distribution: t = (1 - ε) t + ε / C. Class weights multiply each column.
     As in PyTorch, 'mean' divides by the summed weight of the true classes
-    for integer labels, and by N for probability targets.
+    for integer labels, and by N for probability targets. Probabilities that
+    require grad give t as a Tensor, computed from them in the graph, so that
+    the loss's gradient reaches them; t is an array otherwise.
 
     >>> t, divisor, rows_sum_to_one = class_targets("ce", Tensor(np.zeros((2, 3))), np.array([2, 0]), None, 0.0)
     >>> t.tolist(), divisor, rows_sum_to_one
@@ -179,7 +193,7 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"{loss}: label_smoothing must be in [0, 1], got {label_smoothing}")
     class_weight = broadcast_weight(loss, weight, (classes,), z.dtype)
-    raw = constant(loss, "target", target)
+    raw = array_of(target)
     if raw.dtype.kind in "iu":
         labels = class_labels(loss, raw, z)
         t = one_hot_rows(classes, z.dtype).take(labels, axis=0)  # one-hot rows
@@ -190,7 +204,8 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
         raise TypeError(f"{loss}: a target of shape {raw.shape} must hold integer class indices, got dtype "
                         f"{raw.dtype}; write labels as np.array([...]) of ints (Tensor([...]) makes float32)")
     else:
-        t = float_target(loss, raw, z).data
+        t = float_target(loss, target, z)
+        t = t if t.requires_grad else t.data
         divisor = float(n)
     if label_smoothing:
         t = t * (1 - label_smoothing) + label_smoothing / classes

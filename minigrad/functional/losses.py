@@ -6,8 +6,10 @@ is built here from primitive ops, so that a picture of the graph shows every
 factor of the chain rule. Both give the same value and gradient wherever the
 expanded form is finite.
 
-Targets and weights may be Tensors, NumPy arrays or lists; they are constants
-(no gradient flows into them). A target must have exactly the prediction's
+Targets and weights may be Tensors, NumPy arrays or lists. As in PyTorch, a
+float target that requires grad gets its gradient, fused or not (a teacher's
+probabilities, say); class indices and weights are constants, and a weight
+that requires grad is refused. A target must have exactly the prediction's
 shape: a (N,) target against a (N, 1) prediction is an error, not a broadcast.
 """
 
@@ -38,7 +40,7 @@ def _weighted_log(t: Any, log_p: Tensor) -> Tensor:
     log p is -inf (a masked class) and t is 0, a `where` node puts 0 in its place, so no NaN and no gradient."""
     t = t if isinstance(t, Tensor) else Tensor(t)
     if log_p.data.min(initial=0) == -np.inf:  # only then: the usual graph has no `where` node
-        log_p = where(t.data != 0, log_p, 0.0)
+        log_p = where((t.data != 0) | (log_p.data != -np.inf), log_p, 0.0)
     return t * log_p
 
 
@@ -103,7 +105,9 @@ def binary_cross_entropy(prob: Tensor, target: Any, weight: Any = None, reductio
     At p exactly 0 or 1 the two forms differ in gradient only: fused follows
     PyTorch, (p - y) / max(p(1 - p), 1e-12), huge but finite; expanded gives
     the slope of the clamped formula, 0 where the clamp is active (in float32
-    NumPy warns there that 1/p overflowed before the clamp zeroed it).
+    NumPy warns there that 1/p overflowed before the clamp zeroed it). A target
+    that requires grad gets w [log(1 - p) - log p], the logs clamped as in the
+    loss, fused and expanded: ±100 w at p = 0 or 1 (PyTorch: ±inf).
 
     >>> round(binary_cross_entropy(Tensor([0.9]), [1.0]).item(), 4)
     0.1054
@@ -164,7 +168,9 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     A logit of -inf masks its class out: probability 0, gradient 0, and no
     cost unless the target gives it weight (then the loss is inf, as in
     PyTorch). With probability targets, 0 · log 0 counts as 0, where PyTorch
-    returns nan. A row with every logit -inf has no softmax at all: it is
+    returns nan. Probabilities that require grad get -log softmax(z) (times
+    the class weight and 1 - label_smoothing), and 0 at such a masked class
+    (PyTorch: inf). A row with every logit -inf has no softmax at all: it is
     refused with a ValueError naming the row (PyTorch returns nan).
 
     >>> round(cross_entropy(Tensor([[0.0, 0.0]]), np.array([1])).item(), 4)
@@ -177,7 +183,8 @@ def cross_entropy(logits: Tensor, target: Any, weight: Any = None, reduction: st
     masked = masked_logits("cross_entropy", z)  # and refuses a row masked in every class
     t, divisor, rows_sum_to_one = class_targets("cross_entropy", z, target, weight, label_smoothing)
     divisor = mean_divisor("cross_entropy", reduction, divisor, "summed weight of the true classes")
-    t = Tensor(t, name=target.name if isinstance(target, Tensor) else None)  # pictures keep the target's name
+    if not isinstance(t, Tensor):  # a Tensor here is computed from a target that requires grad
+        t = Tensor(t, name=target.name if isinstance(target, Tensor) else None)  # pictures keep the target's name
     if fused:
         return ops.FusedCrossEntropy.apply(z, t, reduction=reduction, divisor=divisor,
                                               rows_sum_to_one=rows_sum_to_one, masked=masked)
@@ -215,7 +222,9 @@ def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -
     the input is log-probabilities log q, the target is probabilities p.
     'batchmean' divides the sum by the batch size (the true mean KL per
     sample); 'mean' divides by the number of elements, as PyTorch does.
-    Where p = 0 the term is 0, even where log q is -inf (PyTorch: nan).
+    Where p = 0 the term is 0, even where log q is -inf (PyTorch: nan). A p
+    that requires grad gets log p + 1 - log q, with the derivative of p log p
+    (-inf at p = 0) taken as 0 there (PyTorch: nan).
 
     >>> kl_div(Tensor(np.log([0.5, 0.5])), [0.5, 0.5], reduction="sum").item()
     0.0
@@ -228,9 +237,8 @@ def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -
     divisor = mean_divisor("kl_div", reduction, divisor, "number of elements (or rows, for 'batchmean')")
     if fused:
         return ops.FusedKLDiv.apply(x, target, reduction=reduction, divisor=divisor)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_log_p = np.where(target.data > 0, target.data * np.log(target.data), 0)
-    return _reduce(Tensor(p_log_p) - _weighted_log(target, x), reduction, divisor)
+    p_log_p = target * where(target.data > 0, target, 1.0).log()  # log 1 = 0 where p ≤ 0: no log 0
+    return _reduce(p_log_p - _weighted_log(target, x), reduction, divisor)
 
 
 def multi_margin_loss(logits: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean",

@@ -104,10 +104,27 @@ def _dz(z: float, function_of_a) -> float:
     return z_.grad.item()
 
 
+def shown(value: float, spec: str) -> str:
+    """`value` formatted by `spec`, without the minus sign of a value that shows as zero (-0.0, or -1e-7 to
+    5 decimals): "0", never "-0".
+
+    >>> shown(-0.0, "g"), shown(-1e-7, ">9.5f"), shown(-1e-7, ".4g")
+    ('0', '  0.00000', '-1e-07')
+    """
+    text = format(value, spec)
+    return format(0.0, spec) if "-" in text and float(text) == 0 else text
+
+
 def table_text(rows: list[tuple[float, ...]]) -> str:
-    """The gradient table, aligned for a terminal."""
+    """The gradient table, aligned for a terminal.
+
+    >>> print(table_text([(0.0, 0.5, 0.25, -1e-9, -0.0)]))
+        z         a     σ′(z)   ∂L/∂z MSE   ∂L/∂z CE
+      0.0   0.50000   0.25000    0.000000    0.00000
+    """
     header = f"{'z':>5} {'a':>9} {'σ′(z)':>9} {'∂L/∂z MSE':>11} {'∂L/∂z CE':>10}"
-    lines = [f"{z:>5.1f} {a:>9.5f} {s:>9.5f} {mse:>11.6f} {ce:>10.5f}" for z, a, s, mse, ce in rows]
+    specs = (">5.1f", ">9.5f", ">9.5f", ">11.6f", ">10.5f")
+    lines = [" ".join(shown(value, spec) for value, spec in zip(row, specs)) for row in rows]
     return "\n".join([header, *lines])
 
 
@@ -128,10 +145,11 @@ def summary(x: float, w: float, b: float, y: float) -> str:
     ce.backward()
     a, z = under_mse.a.item(), under_mse.z.item()
     sigma_prime = graph_picture.local_derivatives(under_mse.a)[0].item()  # the sigmoid's own backward
-    lines = [f"neuron: x = {x:g}, w = {w:g}, b = {b:g}, target y = {y:g}  ->  z = {z:.4g}, a = σ(z) = {a:.4g}",
-             f"σ′(z) = a(1 − a) = {sigma_prime + 0:.4g}",
-             f"MSE: ∂L/∂z = (a − y)·σ′(z) = {under_mse.z.grad.item() + 0:.4g}   (loss {mse.item():.4g})",
-             f"CE:  ∂L/∂z = a − y          = {under_ce.z.grad.item() + 0:.4g}   (loss {ce.item():.4g})"]
+    g, four = (lambda value: shown(value, "g")), (lambda value: shown(value, ".4g"))  # 0, never -0
+    lines = [f"neuron: x = {g(x)}, w = {g(w)}, b = {g(b)}, target y = {g(y)}  ->  z = {four(z)}, a = σ(z) = {four(a)}",
+             f"σ′(z) = a(1 − a) = {four(sigma_prime)}",
+             f"MSE: ∂L/∂z = (a − y)·σ′(z) = {four(under_mse.z.grad.item())}   (loss {four(mse.item())})",
+             f"CE:  ∂L/∂z = a − y          = {four(under_ce.z.grad.item())}   (loss {four(ce.item())})"]
     if a in (0.0, 1.0) and a != y:  # there the clamp changes the expanded form's gradient
         lines.append(f"(a rounds to exactly {a:g} in float64: in the pictures the expanded cross-entropy's "
                      "clamped log stops the gradient; the fused loss on z, above, does not)")

@@ -2,8 +2,10 @@
 
 A fused loss op computes, for every element (or sample), the loss and its
 derivative with respect to the prediction, side by side in
-`loss_and_gradient`; the shared `FusedLoss` applies the reduction ('none',
-'sum' or 'mean') to both. The ops are named Fused…, so that they are never
+`loss_and_gradient`, and, in `target_gradient`, its derivative with respect
+to a float target, for a target that requires grad (as in PyTorch; class
+indices get none); the shared `FusedLoss` applies the reduction ('none',
+'sum' or 'mean') to all three. The ops are named Fused…, so that they are never
 mistaken for the nn loss modules (`FusedCrossEntropy` is the node that
 `nn.CrossEntropyLoss` puts in the graph). The functional API (functional/losses.py)
 validates the inputs, prepares targets and weights, and can build the same
@@ -17,7 +19,8 @@ import numpy as np
 
 from minigrad.core.op import Op
 from minigrad.core.tensor import Tensor
-from minigrad.ops.rule_math import absolute, data, detached, exp, log, log1p, maximum, sigmoid, sign, where
+from minigrad.ops.rule_math import (absolute, clamped_log, data, detached, exp, log, log1p, maximum, sigmoid,
+                                   sign, where)
 
 LOG_FLOOR = -100.0  # log(p) is clamped here, as PyTorch does, so p = 0 or 1 stays finite
 
@@ -29,16 +32,57 @@ def weighted_log(t: np.ndarray, log_p: np.ndarray) -> np.ndarray:
     >>> weighted_log(np.array([1.0, 0.0]), np.array([-0.5, -np.inf])).tolist()
     [-0.5, 0.0]
     """
+    return t * absent_as_zero(t, log_p)
+
+
+def absent_as_zero(t: np.ndarray, log_p: np.ndarray) -> np.ndarray:
+    """log p, with 0 where t = 0 and log p = -inf: there the term t · log p is absent, and so is its
+    derivative in t, log p (PyTorch: nan for the term, inf for that derivative).
+
+    >>> absent_as_zero(np.array([1.0, 0.0, 0.0]), np.array([-0.5, -np.inf, -2.0])).tolist()
+    [-0.5, 0.0, -2.0]
+    """
     if data(log_p).min(initial=0) == -np.inf:  # mask only then (one pass fewer otherwise: benchmarks/README.md)
-        return t * where(data(t) != 0, log_p, 0)
-    return t * log_p
+        return where((data(t) != 0) | (data(log_p) != -np.inf), log_p, 0)
+    return log_p
+
+
+def x_log_x(p: np.ndarray) -> np.ndarray:
+    """p log p elementwise, 0 where p ≤ 0; its derivative log p + 1 (-inf at p = 0) is taken as 0 there.
+
+    >>> x_log_x(np.array([1.0, 0.0])).tolist()
+    [0.0, 0.0]
+    """
+    return p * log(where(data(p) > 0, p, 1))  # log 1 = 0 where p ≤ 0: no log 0, no 0/0 in the derivative
+
+
+def softplus(v: np.ndarray) -> np.ndarray:
+    """log(1 + e^v), stable for any v: max(v, 0) + log(1 + e^-|v|).
+
+    >>> softplus(np.array([-1e4, 0.0, 1e4])).round(4).tolist()
+    [0.0, 0.6931, 10000.0]
+    """
+    return maximum(v, 0) + log1p(exp(-absolute(v)))
+
+
+def log_softmax_and_softmax(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log softmax(z) and softmax(z) along axis 1, by log-sum-exp: the max subtracted first, so no e^z overflows."""
+    shifted = z - detached(z.max(axis=1, keepdims=True))  # softmax ignores shifts: no gradient through the max
+    e = exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    return shifted - log(total), e / total
+
+
+def clamped_logs(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log p and log(1 - p), each clamped at LOG_FLOOR, so that p = 0 or 1 gives a finite loss."""
+    return clamped_log(p, LOG_FLOOR), clamped_log(1 - p, LOG_FLOOR)
 
 
 class FusedLoss(Op):
-    """inputs: the prediction x and the target (a constant: it gets no gradient)."""
+    """inputs: the prediction x and the target (a gradient reaches the target only when it requires grad)."""
 
     saves = ("x", "target")
-    caches = ("local_grad",)  # dloss/dx from forward; under create_graph computed again, recorded, on x
+    caches = ("local_grad",)  # dloss/dx from forward; under create_graph computed again, recorded, on x and target
 
     def forward(self, x, target, *, reduction, divisor, **options):
         losses, self.local_grad = self.loss_and_gradient(x, target, **options)
@@ -49,17 +93,26 @@ class FusedLoss(Op):
     def backward(self, grad):
         x, target = self.saved
         local_grad = self.local_grad
-        if local_grad is None:  # create_graph: the same rule, recorded on the Tensor x
-            local_grad = self.loss_and_gradient(x, data(target), **self.options)[1]
+        if local_grad is None:  # create_graph: the same rule, recorded on the Tensors x and target
+            local_grad = self.loss_and_gradient(x, target, **self.options)[1]
         if self.reduction == "none":  # one loss per sample: spread it over that sample's elements
             grad = grad.reshape(grad.shape + (1,) * (local_grad.ndim - grad.ndim))
-            return grad * self.scale * local_grad, None
-        if isinstance(grad, Tensor):
-            return grad * self.scale * local_grad, None
-        return (grad.item() * self.scale) * local_grad, None  # dL/dx = dL/dloss · dloss/dx; one number
+        elif isinstance(grad, Tensor):
+            grad = grad * self.scale
+        else:
+            grad = grad.item() * self.scale  # one number
+        grad_target = None
+        if self.inputs[1].requires_grad:  # dL/dtarget = dL/dloss · dloss/dtarget
+            grad_target = grad * self.target_gradient(x, target, local_grad, **self.options)
+        return grad * local_grad, grad_target  # dL/dx = dL/dloss · dloss/dx
 
     def loss_and_gradient(self, x, target, **options):
         """The unreduced losses, and their derivative with respect to x (x's shape)."""
+        raise NotImplementedError
+
+    def target_gradient(self, x, target, local_grad, **options):
+        """The derivative of the unreduced losses with respect to the target (its shape), given local_grad,
+        their derivative with respect to x. Asked only when the target requires grad: class indices never do."""
         raise NotImplementedError
 
 
@@ -69,6 +122,9 @@ class FusedMSE(FusedLoss):
     def loss_and_gradient(self, x, y):
         return (x - y) ** 2, 2 * (x - y)  # d/dx (x - y)² = 2(x - y)
 
+    def target_gradient(self, x, y, local_grad):
+        return -local_grad  # d/dy (x - y)² = -2(x - y)
+
 
 class FusedL1(FusedLoss):
     symbol = "L1"
@@ -76,6 +132,9 @@ class FusedL1(FusedLoss):
 
     def loss_and_gradient(self, x, y):
         return np.abs(x - y), np.sign(x - y)  # d/dx |x - y| = sign(x - y)
+
+    def target_gradient(self, x, y, local_grad):
+        return -local_grad  # d/dy |x - y| = -sign(x - y)
 
 
 class FusedHuber(FusedLoss):
@@ -87,6 +146,9 @@ class FusedHuber(FusedLoss):
         loss = where(quadratic, 0.5 * d * d, delta * (absolute(d) - 0.5 * delta))
         return loss, where(quadratic, d, delta * sign(d))  # d inside ±delta, ±delta outside
 
+    def target_gradient(self, x, y, local_grad, delta):
+        return -local_grad  # a function of d = x - y: d/dy = -d/dx
+
 
 class FusedBCE(FusedLoss):
     """Binary cross-entropy on probabilities p: -w [y log p + (1 - y) log(1 - p)]."""
@@ -94,11 +156,13 @@ class FusedBCE(FusedLoss):
     symbol = "BCE"
 
     def loss_and_gradient(self, p, y, weight):
-        with np.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
-            log_p = maximum(log(p), LOG_FLOOR)
-            log_not_p = maximum(log(1 - p), LOG_FLOOR)
+        log_p, log_not_p = clamped_logs(p)
         loss = -weight * (y * log_p + (1 - y) * log_not_p)
         return loss, weight * (p - y) / maximum(p * (1 - p), 1e-12)  # dL/dp = (p - y) / (p(1 - p))
+
+    def target_gradient(self, p, y, local_grad, weight):
+        log_p, log_not_p = clamped_logs(p)
+        return weight * (log_not_p - log_p)  # dL/dy = -w [log p - log(1 - p)], the logs clamped as in the loss
 
 
 class FusedBCEWithLogits(FusedLoss):
@@ -108,10 +172,13 @@ class FusedBCEWithLogits(FusedLoss):
     symbol = "BCE on logits"
 
     def loss_and_gradient(self, z, y, weight, pos_weight):
-        softplus_of_minus_z = maximum(-z, 0) + log1p(exp(-absolute(z)))  # log(1 + e^-z), stable
+        softplus_of_minus_z = softplus(-z)  # log(1 + e^-z) = -log σ(z)
         y_weight = 1 + (pos_weight - 1) * y
         loss = weight * ((1 - y) * z + y_weight * softplus_of_minus_z)
         return loss, weight * (y_weight * sigmoid(z) - pos_weight * y)  # pw = 1: dL/dz = σ(z) - y
+
+    def target_gradient(self, z, y, local_grad, weight, pos_weight):
+        return weight * ((pos_weight - 1) * softplus(-z) - z)  # dL/dy = w [(pw - 1) softplus(-z) - z]
 
 
 class FusedCrossEntropy(FusedLoss):
@@ -131,12 +198,13 @@ class FusedCrossEntropy(FusedLoss):
         return f"({error})/{divisor:.4g}" if self.params["reduction"] == "mean" and divisor != 1 else error
 
     def loss_and_gradient(self, z, t, rows_sum_to_one, masked):
-        shifted = z - detached(z.max(axis=1, keepdims=True))  # log-sum-exp, with the max subtracted first
-        e = exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
-        log_p, p = shifted - log(total), e / total  # log softmax(z) and softmax(z)
+        log_p, p = log_softmax_and_softmax(z)
         grad = p - t if rows_sum_to_one else p * t.sum(axis=1, keepdims=True) - t  # Σ_c t_c = 1: softmax(z) - t
         return -(weighted_log(t, log_p) if masked else t * log_p).sum(axis=1), grad
+
+    def target_gradient(self, z, t, local_grad, rows_sum_to_one, masked):
+        log_p = log_softmax_and_softmax(z)[0]
+        return -(absent_as_zero(t, log_p) if masked else log_p)  # d/dt_c [-Σ_c t_c log p_c] = -log p_c
 
 
 class FusedNLL(FusedLoss):
@@ -157,12 +225,13 @@ class FusedKLDiv(FusedLoss):
     """D_KL(p ‖ q) pointwise from log q and p: p (log p - log q), taken as 0 where p = 0."""
 
     symbol = "KL"
-    constants, caches = ("local_grad",), ()  # piecewise linear in x: its gradient has no derivative
 
     def loss_and_gradient(self, log_q, p):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            p_log_p = np.where(p > 0, p * np.log(p), 0)
-        return p_log_p - weighted_log(p, log_q), -p  # d/d(log q) [p log p - p log q] = -p
+        return x_log_x(p) - weighted_log(p, log_q), -p  # d/d(log q) [p log p - p log q] = -p
+
+    def target_gradient(self, log_q, p, local_grad):
+        log_p_plus_1 = where(data(p) > 0, log(where(data(p) > 0, p, 1)) + 1, 0)  # 0 where p ≤ 0, as x_log_x
+        return log_p_plus_1 - absent_as_zero(p, log_q)  # d/dp [p log p - p log q] = log p + 1 - log q
 
 
 class FusedMultiMargin(FusedLoss):

@@ -38,6 +38,21 @@ def log(x: Any) -> Any:
     return x.log() if isinstance(x, Tensor) else np.log(x)
 
 
+def clamped_log(x: Any, floor: float) -> Any:
+    """max(log x, floor), so that log 0 comes out as floor. On Tensors, its derivative is 1/x above the floor
+    and 0 where the floor holds, at x = 0 too (there log's own 1/x would be 0/0 once multiplied by 0).
+
+    >>> clamped_log(np.array([1.0, 0.0]), -100.0).tolist(), clamped_log(Tensor([1.0, 0.0]), -100.0).data.tolist()
+    ([0.0, -100.0], [0.0, -100.0])
+    """
+    if isinstance(x, Tensor):
+        positive = x.data > 0
+        log_x = ops.shape.where(positive, x, 1.0).log()  # log 1 = 0 where x = 0: no -inf, and no 0/0 backward
+        return ops.shape.where(positive & (log_x.data > floor), log_x, floor)
+    with np.errstate(divide="ignore"):  # log 0 = -inf, clamped just below
+        return np.maximum(np.log(x), floor)
+
+
 def absolute(x: Any) -> Any:
     return x.abs() if isinstance(x, Tensor) else np.abs(x)
 

@@ -25,7 +25,7 @@ never computed. As in PyTorch, that is an error, not a wrong gradient:
 >>> try:
 ...     y.backward()
 ... except RuntimeError as error:
-...     print(str(error)[:60], "...", str(error)[108:152])
+...     print(str(error)[:60], "...", str(error)[106:150])
 backward: mul saved input 0 (a tensor of shape (2,)) for its ... it is at version 1, and mul saved version 0
 """
 

@@ -25,8 +25,9 @@ never computed. As in PyTorch, that is an error, not a wrong gradient:
 >>> try:
 ...     y.backward()
 ... except RuntimeError as error:
-...     print(str(error)[:60], "...", str(error)[106:150])
-backward: mul saved input 0 (a tensor of shape (2,)) for its ... it is at version 1, and mul saved version 0
+...     print(error)  # doctest: +ELLIPSIS +NORMALIZE_WHITESPACE
+backward: mul saved input 0 (a tensor of shape (2,)) for its backward, and it was changed in place
+since: it is at version 1, and mul saved version 0. Change a tensor in place only after ...
 """
 
 from __future__ import annotations

@@ -27,9 +27,10 @@ def in_place(symbol: str, tensor: Tensor, other: Any, index: Any = None) -> Tens
     a tensor that requires grad (a leaf, as in PyTorch, and a recorded result
     too) and with a right-hand side that requires grad. Under `no_grad()` it is
     how parameters are updated. A graph recorded earlier keeps the arrays its
-    ops saved, not copies: backward through it after such a change would use
-    the new values (PyTorch counts versions and raises), so change a tensor in
-    place only after the backward that needs it, as a training step does.
+    ops saved, not copies, so each change counts a version of the memory it
+    writes, and a backward through an op that saved that memory raises, as
+    PyTorch's does (core/versions.py): change a tensor in place only after
+    the backward that needs it, as a training step does.
 
     >>> import minigrad as mg
     >>> w = Tensor([1.0, 2.0], requires_grad=True)

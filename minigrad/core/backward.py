@@ -74,13 +74,14 @@ def topological_order(*roots: Tensor) -> list[Tensor]:
     return order
 
 
-def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool = False
-                  ) -> Iterator[tuple[Tensor, Any]]:
+def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool = False,
+                  hooks: bool = True) -> Iterator[tuple[Tensor, Any]]:
     """The chain rule, node by node: yield (tensor, dL/dtensor) for every tensor
     that `root` depends on and that requires grad, outputs before inputs, where
     dL/droot = seed. Each gradient is released once it has been passed on.
     A tensor's hooks (register_hook) see its gradient once it is complete,
-    before it is yielded and passed on. Several roots take one seed each.
+    before it is yielded and passed on (unless `hooks` is False: a picture
+    shows the chain rule without running user code). Several roots take one seed each.
     With `create_graph`, seeds and gradients are Tensors and every op's
     backward rule runs on Tensors (see Op.on_tensors), so the gradients are
     recorded and can be differentiated.
@@ -102,7 +103,7 @@ def backward_pass(root: Tensor | Sequence[Tensor], seed: Any, create_graph: bool
         node_grad = grads.pop(node, None)  # the last contribution arrived; release it
         if node_grad is None:  # every op above returned None for this node
             continue
-        if node._hooks:  # register_hook: the gradient is complete; a hook may replace it
+        if node._hooks and hooks:  # register_hook: the gradient is complete; a hook may replace it
             node_grad = run_hooks(node, node_grad, create_graph)
         yield node, node_grad
         recorded = node._op

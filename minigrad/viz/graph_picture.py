@@ -216,10 +216,11 @@ def nearest_tensors(root: Tensor, max_nodes: int) -> tuple[list[Tensor], int]:
 
 def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
     """d(root)/d(tensor) for every tensor that requires grad (of the sum of root's
-    elements), by the engine's backward pass; nothing is written to .grad."""
+    elements), by the engine's backward pass. Drawing changes nothing: nothing is
+    written to .grad, and no hook of register_hook runs."""
     if not root.requires_grad:
         return {}
-    return dict(backward_pass(root, np.ones(root.shape, dtype=root.dtype)))
+    return dict(backward_pass(root, np.ones(root.shape, dtype=root.dtype), hooks=False))
 
 
 def local_derivatives(t: Tensor) -> dict[int, np.ndarray]:

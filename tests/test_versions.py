@@ -214,30 +214,27 @@ def test_load_state_dict_counts_a_version_of_each_parameter():
         loss.backward()
 
 
-def test_many_changes_after_recording_report_the_saved_version_as_a_bound():
+def product_saved_between(changes_before: int, changes_after: int) -> Tensor:
+    """(w * w).sum(), recorded after `changes_before` in-place changes of w and followed by `changes_after`."""
     w = leaf()
     with mg.no_grad():
-        for _ in range(5):
+        for _ in range(changes_before):
             w += 1
     y = (w * w).sum()
     with mg.no_grad():
-        for _ in range(100):
+        for _ in range(changes_after):
             w += 1
+    return y
+
+
+def test_many_changes_after_recording_report_the_saved_version_as_a_bound():
     with pytest.raises(RuntimeError, match=r"it is at version 105, and mul saved version \d+ or less"):
-        y.backward()
+        product_saved_between(5, 100).backward()
 
 
 def test_a_few_changes_after_recording_report_the_exact_saved_version():
-    w = leaf()
-    with mg.no_grad():
-        for _ in range(5):
-            w += 1
-    y = (w * w).sum()
-    with mg.no_grad():
-        for _ in range(3):
-            w += 1
     with pytest.raises(RuntimeError, match=r"it is at version 8, and mul saved version 5\."):
-        y.backward()
+        product_saved_between(5, 3).backward()
 
 
 # ----------------------------------------------------- grad, create_graph --

@@ -11,6 +11,7 @@ walk is core/backward.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -61,17 +62,15 @@ class Tensor:
         return tensor
 
     # ---------------------------------------------------------- attributes --
-    @property
-    def requires_grad(self) -> bool:
-        """Whether backward computes a gradient for this tensor."""
-        return self._requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, value: bool) -> None:
+    def _set_requires_grad(self, value: bool) -> None:
         if value and self.data.dtype.kind != "f":
             raise TypeError(f"Tensor: requires_grad=True needs a float dtype, got {self.data.dtype} "
                             "(integer tensors hold labels and indices; use .astype(np.float32) to differentiate)")
         self._requires_grad = bool(value)
+
+    # read by attrgetter, in C: ops' backward rules read it (measured: benchmarks/README.md)
+    requires_grad = property(attrgetter("_requires_grad"), _set_requires_grad,
+                             doc="Whether backward computes a gradient for this tensor.")
 
     @property
     def _version(self) -> int:

@@ -30,7 +30,8 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if weight.data.ndim != 2 or bias is not None and bias.data.shape not in ((weight.data.shape[0],), ()):
         raise ShapeError(f"linear: weight of shape {weight.shape} and bias of shape "
                          f"{None if bias is None else bias.shape}; expected (out, in) and (out,), as in PyTorch")
-    x = _like_weight(x, weight)
+    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":  # inline test: a call per layer cost 1% of W3
+        x = _like_weight(x, weight)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return ops.Affine.apply(*inputs)
 
@@ -64,16 +65,17 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 
     if min(sizes) < 1 or min(w_shape) < 1:
         raise ShapeError(f"conv2d: {shapes}, padding {padding}; expected a kernel that fits the padded input "
                          f"(kh <= H + 2·padding, kw <= W + 2·padding)")
-    x = _like_weight(x, weight)
+    if isinstance(x, Tensor) and x.data.dtype.kind in "biu":  # inline test: a call per layer cost 1% of W3
+        x = _like_weight(x, weight)
     inputs = (x, weight) if bias is None else (x, weight, bias)
     return ops.Conv2dOp.apply(*inputs, stride=stride, padding=padding)
 
 
 def _like_weight(x: Tensor, weight: Tensor) -> Tensor:
     """An integer or bool input (labels, a uint8 image) in the float weight's dtype, so that it
-    does not upcast the layer (int64 @ float32 is float64 in NumPy); any other input as it is
-    (a non-Tensor too: the op's own check names it)."""
-    if isinstance(x, Tensor) and x.data.dtype.kind in "biu" and weight.data.dtype.kind == "f":
+    does not upcast the layer (int64 @ float32 is float64 in NumPy). Its callers test x first
+    (a non-Tensor passes on: the op's own check names it)."""
+    if weight.data.dtype.kind == "f":
         return Tensor(x.data.astype(weight.data.dtype))  # integer tensors never require grad: no graph to keep
     return x
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.core.tensor import Tensor
-from minigrad.core.versions import ChangeGroup, versions
+from minigrad.core.versions import versions
 from minigrad.nn.module import Module
 
 __all__ = ["Adam", "Optimizer", "SGD"]
@@ -40,7 +40,7 @@ class Optimizer:
     def __init__(self, params: Iterable[Tensor]) -> None:
         self.params = _checked_params(type(self).__name__, params)
         self.state: list[dict[str, Any]] = [{} for _ in self.params]  # what each parameter's rule remembers
-        self.changes = ChangeGroup(self.params)  # each step is an in-place change of the parameters
+        self.changes = versions.group(self, self.params)  # each step changes the parameters in place
 
     def zero_grad(self) -> None:
         """Set every parameter's `.grad` to None, so that the next backward starts afresh."""
@@ -58,7 +58,7 @@ class Optimizer:
             else:
                 skipped += 1
         if not skipped:
-            self.changes.changed()  # one count for all the parameters
+            self.changes.add()  # one count for all the parameters
         else:
             versions.changed(*[param.data for param in self.params if param.grad is not None])
 

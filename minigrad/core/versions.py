@@ -64,21 +64,6 @@ class Changes:
             del self.clocks[:KEPT_CHANGES]
 
 
-class ChangeGroup:
-    """Tensors changed in place together, step after step: an optimizer's parameters. One call of
-    `changed` counts a change of every one of them: one append, where counting each parameter's
-    memory by itself cost 1.7k instructions per parameter (measured: benchmarks/README.md)."""
-
-    def __init__(self, tensors: list[Tensor]) -> None:
-        self.tensors = tensors
-        self.changes = Changes()
-        versions.watch(self)
-
-    def changed(self) -> None:
-        """Count one in-place change of every tensor of the group."""
-        self.changes.add()
-
-
 class Versions:
     """Every block of memory changed in place, and every group of tensors changed together, with the
     clock of each change."""
@@ -86,18 +71,22 @@ class Versions:
     def __init__(self) -> None:
         self.clock = 0  # how many in-place changes so far: Op.apply notes it on each op
         self._memories: dict[int, Changes] = {}  # id(memory) -> its changes
-        self._groups: weakref.WeakSet[ChangeGroup] = weakref.WeakSet()
+        self._groups: dict[int, tuple[list[Tensor], Changes]] = {}  # id(owner) -> tensors changed together
 
     def changed(self, *arrays: np.ndarray) -> None:
         """Count one in-place change of each array's memory (call it after writing into them)."""
         for array in arrays:
             self._changes_of_memory(memory_of(array)).add()
 
-    def watch(self, group: ChangeGroup) -> None:
-        """Count `group`'s changes in its tensors' versions; when the group is freed, they move to
-        the tensors' memories."""
-        self._groups.add(group)
-        weakref.finalize(group, self._keep, group.tensors, group.changes)
+    def group(self, owner: object, tensors: list[Tensor]) -> Changes:
+        """The record of changes of `tensors` made together, step after step, by `owner` (an optimizer):
+        one `add()` counts a change of every one of them. Counting each parameter's memory by itself
+        cost 1.7k instructions per parameter (measured: benchmarks/README.md). When the owner is freed,
+        the group's changes move to the tensors' memories."""
+        changes = Changes()
+        self._groups[id(owner)] = (tensors, changes)
+        weakref.finalize(owner, self._keep, id(owner))
+        return changes
 
     def version(self, array: np.ndarray) -> int:
         """How many times `array`'s memory was changed in place."""
@@ -118,8 +107,8 @@ class Versions:
         """The records that count changes of `array`'s memory: its own, and those of the groups that hold it."""
         memory = memory_of(array)
         own = self._memories.get(id(memory))
-        return [*([own] if own else []), *(group.changes for group in self._groups
-                                           if any(memory_of(t.data) is memory for t in group.tensors))]
+        return [*([own] if own else []), *(changes for tensors, changes in self._groups.values()
+                                           if any(memory_of(t.data) is memory for t in tensors))]
 
     def _changes_of_memory(self, memory: np.ndarray) -> Changes:
         if id(memory) not in self._memories:  # its first change: forget it when the memory is freed
@@ -127,8 +116,9 @@ class Versions:
             weakref.finalize(memory, self._memories.pop, id(memory))
         return self._memories[id(memory)]
 
-    def _keep(self, tensors: list[Tensor], group_changes: Changes) -> None:
-        """A group was freed: add its changes to those of its tensors' memories, in clock order."""
+    def _keep(self, owner: int) -> None:
+        """A group's owner was freed: add its changes to those of its tensors' memories, in clock order."""
+        tensors, group_changes = self._groups.pop(owner)
         for tensor in tensors:
             changes = self._changes_of_memory(memory_of(tensor.data))
             changes.clocks = sorted(changes.clocks + group_changes.clocks)

@@ -23,6 +23,7 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad import Tensor, information, nn, training, viz
 from minigrad.lessons import explain
+from minigrad.pages.colours import LOSS_COLOURS
 from minigrad.training import data
 from minigrad.viz import graph_picture
 
@@ -265,7 +266,6 @@ def vanishing_gradients_plot(path: Path) -> Path:
     from minigrad.lessons import compare
 
     plt = _pyplot()
-    colours = {"mse": "#d6604d", "ce": "#4393c3"}
     figure, axes = plt.subplots(2, len(VANISHING_DEPTHS), figsize=(8.8, 6.4), sharey="row")
     for column, hidden in enumerate(VANISHING_DEPTHS):
         config = compare.CompareConfig(hidden=hidden)
@@ -275,9 +275,9 @@ def vanishing_gradients_plot(path: Path) -> Path:
         for run in runs:
             norms = [r["grad_norm"] for r in rows if r["loss"] == run.loss and r["epoch"] == 1]
             positions = np.arange(1, len(norms) + 1)
-            gradients.plot(positions, norms, "o-", color=colours[run.loss], label=training.LOSS_NAMES[run.loss])
+            gradients.plot(positions, norms, "o-", color=LOSS_COLOURS[run.loss], label=training.LOSS_NAMES[run.loss])
             accuracy.plot([h["epoch"] for h in run.history], [h["train_accuracy"] for h in run.history],
-                          color=colours[run.loss], label=training.LOSS_NAMES[run.loss])
+                          color=LOSS_COLOURS[run.loss], label=training.LOSS_NAMES[run.loss])
         gradients.set(yscale="log", title=f"{len(hidden)} sigmoid layer{'s' * (len(hidden) > 1)}:\n"
                                           "‖∂L/∂W‖ in epoch 1",
                       xlabel="Linear layer\n(1: input side)", xticks=positions)

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import minigrad.functional as F  # noqa: E402
 from minigrad import Tensor  # noqa: E402
+from minigrad.pages.colours import LOSS_COLOURS  # noqa: E402
 
 
 def gradient_wrt_logit(outputs, target, loss_name):
@@ -62,8 +63,8 @@ def main(argv=None):
               f"at the worst output, a = {outputs[worst]:.4f}, it is {mse[worst]:.6f}")
         print(f"          cross-entropy |dL/dz| equals |a - y| to {deviation:.1e} (max abs deviation)")
         results[target] = mse[peak], outputs[peak], deviation
-        panel.plot(outputs, mse, label="MSE: |a − y|·a(1 − a)")
-        panel.plot(outputs, ce, label="cross-entropy: |a − y|")
+        panel.plot(outputs, mse, label="MSE: |a − y|·a(1 − a)", color=LOSS_COLOURS["mse"])
+        panel.plot(outputs, ce, label="cross-entropy: |a − y|", color=LOSS_COLOURS["ce"])
         panel.set(xlabel="output a", title=f"target y = {target}")
         panel.legend(loc="upper center")
     panels[0].set_ylabel("|∂L/∂z|")

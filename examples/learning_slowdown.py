@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 import minigrad.functional as F  # noqa: E402
 from minigrad import Tensor, optim  # noqa: E402
+from minigrad.pages.colours import LOSS_COLOURS  # noqa: E402
 
 THRESHOLD = 0.2  # "learned": the output has come down below this
 
@@ -76,8 +77,9 @@ def main(argv=None):
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for name, (outputs, losses) in runs.items():
-        left.plot(outputs, label=name)
-        right.plot(losses, label=name)
+        colour = LOSS_COLOURS["mse" if name == "MSE" else "ce"]
+        left.plot(outputs, label=name, color=colour)
+        right.plot(losses, label=name, color=colour)
     left.axhline(THRESHOLD, color="gray", linestyle=":", label=f"a = {THRESHOLD}")
     left.set(xlabel="epoch", ylabel="output a", title="Output of the neuron (target 0)")
     right.set(xlabel="epoch", ylabel="loss", title="Loss")

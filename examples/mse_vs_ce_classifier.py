@@ -32,6 +32,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 from minigrad import Tensor, nn, optim  # noqa: E402
+from minigrad.pages.colours import LOSS_COLOURS  # noqa: E402
 from minigrad.training.data import load_digits, make_spirals, minibatches, train_test_split  # noqa: E402
 
 
@@ -90,8 +91,9 @@ def compare(name, X, y, epochs, lr, target_error, out):
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     epoch_axis = range(1, epochs + 1)
     for loss, (losses, errors) in curves.items():
-        left.plot(epoch_axis, losses, label=loss)
-        right.plot(epoch_axis, errors, label=loss)
+        colour = LOSS_COLOURS["mse" if loss == "MSE" else "ce"]
+        left.plot(epoch_axis, losses, label=loss, color=colour)
+        right.plot(epoch_axis, errors, label=loss, color=colour)
     right.axhline(target_error, color="gray", linestyle=":", label=f"error {target_error}")
     left.set(xlabel="epoch", ylabel="training loss (each its own)", title="Training loss")
     right.set(xlabel="epoch", ylabel="wrong / total", title="Test classification error", ylim=(0, 1))

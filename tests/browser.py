@@ -23,6 +23,7 @@ CHROMIUM = os.environ.get("MINIGRAD_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 WINDOW = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}  # opened with mobile emulation: touch, 3 device pixels per CSS pixel
 
 
 def browser_missing() -> str | None:
@@ -53,13 +54,16 @@ class Visit:
 
 @contextlib.contextmanager
 def open_page(path: Path | str, viewport: dict[str, int] = WINDOW, within: str | None = None) -> Iterator[Visit]:
-    """`path` is a file or a URL; a request under `within` (a URL prefix) is the page's own too."""
+    """`path` is a file or a URL; a request under `within` (a URL prefix) is the page's own too. With
+    `viewport=PHONE` the page is opened as a phone shows it: mobile emulation, so a page without a
+    viewport tag is laid out 980 px wide and zoomed out, as a phone's browser does."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            page = browser.new_page(viewport=viewport)
+            phone = {"is_mobile": True, "has_touch": True, "device_scale_factor": 3} if viewport == PHONE else {}
+            page = browser.new_page(viewport=viewport, **phone)
             visit = Visit(page)
             page.on("pageerror", lambda error: visit.errors.append(f"JavaScript error: {error}"))
             page.on("console", lambda message: visit.errors.append(f"console {message.type}: {message.text}")
@@ -88,3 +92,43 @@ def text_heights(page, selector: str) -> list[tuple[str, float]]:
     return page.eval_on_selector_all(
         selector, "els => els.filter(e => e.textContent.trim()).map(e => "
                   "[e.textContent.trim(), e.getBoundingClientRect().height])")
+
+
+# Every visible text of the page and of its same-origin frames, at the size it is shown on the screen: its
+# font size, times the scale of its SVG (if in one), times the frame's scale, times the browser's zoom.
+SHOWN_TEXT = """() => {
+  const found = [];
+  function walk(doc, scale) {
+    const view = doc.defaultView, walker = doc.createTreeWalker(doc.body, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const element = walker.currentNode.parentElement, text = walker.currentNode.textContent.trim();
+      if (!text || element.closest("script, style, title, [hidden]")) continue;
+      const style = view.getComputedStyle(element), box = element.getBoundingClientRect();
+      if (style.display === "none" || style.visibility === "hidden" || box.width === 0 || box.height === 0) continue;
+      if (element.closest("details:not([open]) > :not(summary)")) continue;
+      let size = parseFloat(style.fontSize);
+      if (element instanceof view.SVGElement) { const m = element.getScreenCTM(); size *= Math.hypot(m.a, m.b); }
+      found.push([size * scale, text.slice(0, 50)]);
+    }
+    for (const frame of doc.querySelectorAll("iframe")) {
+      const inner = frame.contentDocument;
+      if (!inner || !inner.body) continue;
+      const box = frame.getBoundingClientRect();
+      walk(inner, scale * box.width / (frame.contentWindow.innerWidth || box.width));
+    }
+  }
+  walk(document, window.visualViewport ? window.visualViewport.scale : 1);
+  return found;
+}"""
+
+
+def shown_text(page) -> list[tuple[float, str]]:
+    """(size in screen pixels, text) of every visible text on the page and in its frames, smallest first."""
+    return sorted((round(size, 2), text) for size, text in page.evaluate(SHOWN_TEXT))
+
+
+def page_width(page) -> dict[str, float]:
+    """How wide the page is laid out ("page"), how wide the screen shows it ("screen", both in CSS pixels of
+    the layout), and the browser's zoom: a page that fits has page <= screen and zoom 1."""
+    return page.evaluate("""() => ({page: document.documentElement.scrollWidth,
+        screen: document.documentElement.clientWidth, zoom: window.visualViewport.scale})""")

@@ -34,6 +34,7 @@ from minigrad import optim
 from minigrad.core.creation import manual_seed
 from minigrad.core.tensor import Tensor
 from minigrad.pages.builder import build_page
+from minigrad.pages.colours import LOSS_COLOURS
 from minigrad.training import data
 from minigrad.training.config import LOSS_NAMES
 from minigrad.training.gradient_stats import GradientStats
@@ -217,11 +218,10 @@ def picture(runs: list[Run], config: CompareConfig, path: str | Path) -> Path:
     rows = csv_rows(runs)
     layers = runs[0].layers
     fig, axes = plt.subplots(1, len(layers) + 1, figsize=(3.2 * (len(layers) + 1), 3.2))
-    colours = {"mse": "#d62728", "ce": "#1f77b4"}
     for ax, layer in zip(axes, layers):
         for loss in LOSSES:
             mine = [r for r in rows if r["loss"] == loss and r["layer"] == layer]
-            ax.plot([r["epoch"] for r in mine], [r["grad_norm"] for r in mine], color=colours[loss],
+            ax.plot([r["epoch"] for r in mine], [r["grad_norm"] for r in mine], color=LOSS_COLOURS[loss],
                     label=LOSS_NAMES[loss])
         ax.set_yscale("log")
         kind = "output" if layer == layers[-1] else "hidden"
@@ -230,7 +230,7 @@ def picture(runs: list[Run], config: CompareConfig, path: str | Path) -> Path:
     axes[0].legend(fontsize=9)
     for run in runs:
         axes[-1].plot([h["epoch"] for h in run.history], [h["train_accuracy"] for h in run.history],
-                      color=colours[run.loss], label=LOSS_NAMES[run.loss])
+                      color=LOSS_COLOURS[run.loss], label=LOSS_NAMES[run.loss])
     axes[-1].axhline(TARGET_ACCURACY, color="grey", lw=0.8, ls="--")
     axes[-1].set_title("train accuracy", fontsize=10)
     axes[-1].set_xlabel("epoch")

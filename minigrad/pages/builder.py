@@ -2,7 +2,8 @@
 
 A page is the shared skeleton, assets/skeleton.html (doctype, language,
 charset, viewport, title, style, body, data, script), with one page's own
-assets in it: assets/<name>.html (its body), <name>.css and <name>.js. The
+assets in it: assets/<name>.html (its body), <name>.css and <name>.js. Its
+style starts with the shared colour code (colours.py) as CSS variables. The
 page's data goes in as one JSON element, <script id="<name>-data"
 type="application/json">, which its script reads with JSON.parse; an inline
 SVG figure goes into the body's {{figure}} slot. The page needs no network
@@ -20,6 +21,8 @@ import json
 import re
 from importlib import resources
 from typing import Any
+
+from minigrad.pages.colours import css_variables
 
 __all__ = ["PAGES", "build_page"]
 
@@ -44,7 +47,8 @@ def build_page(name: str, *, title: str, data: dict[str, Any], figure: str = "")
     template = _asset("skeleton.html").replace("{{body}}", _asset(f"{name}.html"))
     if figure and "{{figure}}" not in template:
         raise ValueError(f"build_page: the page {name!r} has no figure slot; expected figure='' for it")
-    values = {"name": name, "title": html.escape(title), "style": _asset(f"{name}.css"), "figure": figure,
+    values = {"name": name, "title": html.escape(title), "style": css_variables() + "\n" + _asset(f"{name}.css"),
+              "figure": figure,
               "data": _json(name, data), "script": _asset(f"{name}.js")}
     return SLOT.sub(lambda slot: values[slot.group(1)], template)
 

@@ -20,6 +20,7 @@ import graphviz
 import numpy as np
 
 from minigrad.core.tensor import Tensor
+from minigrad.pages.colours import FILL, HIGHLIGHT, ZERO
 from minigrad.viz import graph_picture
 from minigrad.viz.rendering import RenderError, image_bytes
 
@@ -38,10 +39,6 @@ class GradientGraph(graphviz.Digraph):
 
 # ------------------------------------------------------------------ drawing --
 
-FILL = {"root": "#fff2b3", "parameter": "#dbe8fb", "constant": "#eeeeee", "intermediate": "#ffffff",
-        "op": "#fde0c5"}
-ZERO = "#a0a0a0"         # a branch whose gradient is exactly 0
-HIGHLIGHT = "#c2255c"    # the edges of `highlight=`, with the chain rule written out
 
 
 def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, max_nodes: int = 300,

@@ -3,7 +3,8 @@
 A page is the shared skeleton, assets/skeleton.html (doctype, language,
 charset, viewport, title, style, body, data, script), with one page's own
 assets in it: assets/<name>.html (its body), <name>.css and <name>.js. Its
-style starts with the shared colour code (colours.py) as CSS variables. The
+style starts with the shared colour code (colours.py) as CSS variables and
+the shared base.css (type, the "Try this" presets, wide figures). The
 page's data goes in as one JSON element, <script id="<name>-data"
 type="application/json">, which its script reads with JSON.parse; an inline
 SVG figure goes into the body's {{figure}} slot. The page needs no network
@@ -47,8 +48,8 @@ def build_page(name: str, *, title: str, data: dict[str, Any], figure: str = "")
     template = _asset("skeleton.html").replace("{{body}}", _asset(f"{name}.html"))
     if figure and "{{figure}}" not in template:
         raise ValueError(f"build_page: the page {name!r} has no figure slot; expected figure='' for it")
-    values = {"name": name, "title": html.escape(title), "style": css_variables() + "\n" + _asset(f"{name}.css"),
-              "figure": figure,
+    style = "\n".join([css_variables(), _asset("base.css"), _asset(f"{name}.css")])
+    values = {"name": name, "title": html.escape(title), "style": style, "figure": figure,
               "data": _json(name, data), "script": _asset(f"{name}.js")}
     return SLOT.sub(lambda slot: values[slot.group(1)], template)
 

@@ -115,3 +115,15 @@ def test_the_home_pages_numbers_are_those_of_the_figure_it_shows():
     figure = (DOCS / "figures" / "mse_vs_ce.svg").read_text(encoding="utf-8")
     assert "(a = 0.982, target 0)" in home and "σ′(z) = 0.01766" in home
     assert "a = 0.982" in figure and "σ′ = ∂a/∂z = 0.01766" in figure and "∂L/∂z = 0.982" in figure
+    assert "passes ∂L/∂z = 0.01735 back" in home and "= 0.982 × 0.01766 = 0.01735" in figure
+    assert "∂L/∂a = 55.6" in home and "= 55.6 × 0.01766 = 0.982" in figure
+    assert f"about {round(0.982 / 0.01735)} times more gradient" in home
+
+
+def test_the_home_page_shows_the_picture_and_the_pages_before_the_install_commands():
+    home = (DOCS / "README.md").read_text(encoding="utf-8")
+    commands = home.index("```bash")
+    assert home.index("![MSE and cross-entropy graphs") < commands
+    for page in ("pages/explain/index.html", "pages/explain/replay.html", "pages/compare/compare.html",
+                 "pages/train/report.html"):
+        assert home.index(f"]({page})") < commands, page

@@ -187,8 +187,9 @@ def _pyplot():
 
 
 def _save(figure, path: Path) -> Path:
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})  # no version stamp: the bytes change less
+    from minigrad.training.plots import save_png
+
+    save_png(figure, path, dpi=100)
     _pyplot().close(figure)
     return path
 

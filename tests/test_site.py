@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from browser import needs_browser, open_page
+from browser import PHONE, needs_browser, open_page, page_width, shown_text
 from test_docs_pages import API_MODULES, API_PAGE_OF, documented_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,39 +128,58 @@ def _texts_below(page, pixels: float) -> list[tuple[str, float]]:
              .filter(([, size]) => size < pixels)""", pixels)
 
 
-def _smallest_figure_text(page) -> list[tuple[str, float]]:
-    """For each SVG figure shown as an image: (its file, the smallest text in it, in CSS pixels as shown)."""
-    return page.evaluate(
-        """async () => {
-             const out = [];
-             for (const img of document.querySelectorAll('.md-content img[src$=".svg"]')) {
-               const svg = await (await fetch(img.src)).text();
-               const width = parseFloat(svg.match(/<svg width="([\\d.]+)pt"/)[1]) * 4 / 3;
-               const sizes = Array.from(svg.matchAll(/font-size="([\\d.]+)"/g), m => parseFloat(m[1]) * 4 / 3);
-               out.push([img.getAttribute('src'), Math.min(...sizes) * img.getBoundingClientRect().width / width]);
-             }
-             return out;
-           }""")
+def _smallest_figure_text(page, site: Path) -> list[tuple[str, float]]:
+    """For each figure of the page (an SVG or a PNG shown as an image): (its file, the smallest text in it,
+    in CSS pixels as shown), from the file's own font sizes: Graphviz's in points, matplotlib's as the PNG
+    records them (training.plots.save_png)."""
+    from minigrad.training.plots import smallest_text_px
+
+    shown = page.evaluate("""() => Array.from(document.querySelectorAll('.md-content img[src^="figures/"]'),
+                                              img => [img.getAttribute('src'), img.getBoundingClientRect().width])""")
+    found = []
+    for source, width in shown:
+        path = site / source
+        if path.suffix == ".svg":
+            svg = path.read_text(encoding="utf-8")
+            natural = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+            smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+        else:
+            natural, smallest = int.from_bytes(path.read_bytes()[16:20], "big"), smallest_text_px(path)
+        found.append((source, smallest * width / natural))
+    return found
 
 
 @needs_browser
-def test_the_home_page_reads_at_1366_by_768_with_no_error_or_outside_request(served):
+def test_the_home_page_reads_at_1366_by_768_with_no_error_or_outside_request(served, site):
     with open_page(served + "index.html", within=served) as visit:
         assert visit.page.title().startswith("minigrad")
         assert not _texts_below(visit.page, 12)
-        figures = _smallest_figure_text(visit.page)
+        figures = _smallest_figure_text(visit.page, site)
         assert figures and all(smallest >= 12 for _, smallest in figures), figures
         assert visit.page.locator(".md-nav__link", has_text="Derivatives of derivatives").count()
     assert not visit.problems()
 
 
 @needs_browser
-@pytest.mark.parametrize("page", ["autodiff.html", "mse_vs_ce.html", "drawing_graphs.html", "higher_order.html",
+@pytest.mark.parametrize("page", ["activations.html", "mse_vs_ce.html", "information.html", "training.html",
+                                  "drawing_graphs.html", "losses.html", "own_op.html", "higher_order.html",
                                   "vanishing_gradients.html"])
-def test_the_tutorial_figures_read_at_1366_by_768(served, page):
+def test_the_tutorial_figures_read_at_1366_by_768(served, site, page):
     with open_page(served + page, within=served) as visit:
-        figures = _smallest_figure_text(visit.page)
-    assert all(smallest >= 9 for _, smallest in figures), figures
+        figures = _smallest_figure_text(visit.page, site)
+    assert figures and all(smallest >= 12 for _, smallest in figures), figures
+    assert not visit.problems()
+
+
+@needs_browser
+@pytest.mark.parametrize("page", ["index.html", "training.html", "vanishing_gradients.html"])
+def test_on_a_phone_a_page_and_its_figures_read_without_the_page_scrolling_sideways(served, site, page):
+    with open_page(served + page, viewport=PHONE, within=served) as visit:
+        width = page_width(visit.page)
+        assert width["page"] <= width["screen"] and width["zoom"] == 1, width
+        assert shown_text(visit.page)[0][0] >= 11, shown_text(visit.page)[:3]
+        figures = _smallest_figure_text(visit.page, site)
+        assert figures and all(smallest >= 11 for _, smallest in figures), figures
     assert not visit.problems()
 
 
@@ -263,4 +282,16 @@ def test_the_embedded_training_pages_follow_their_epoch_slider(served, name, sli
         before = frame.text_content(shown)
         _move(frame, slider, 0 if frame.eval_on_selector(slider, "s => s.value !== s.min") else "max")
         assert frame.text_content(shown) != before
+    assert not visit.problems()
+
+
+@needs_browser
+def test_on_a_phone_every_embedded_page_fits_its_frame_and_reads(served):
+    with open_page(served + "explore.html", viewport=PHONE, within=served) as visit:
+        frames = {name: _frame(visit, name) for name in EXPLORABLE}
+        for name, frame in frames.items():
+            width = frame.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width[0] <= width[1], (name, width)
+        smallest = shown_text(visit.page)[:3]
+        assert smallest[0][0] >= 11, smallest
     assert not visit.problems()

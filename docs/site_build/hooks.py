@@ -11,10 +11,15 @@ and a search index without the API reference's source listings.
   which it links), pages/train/report.html and pages/compare/compare.html.
   Every number on them is minigrad's, computed for this build; docs/explore.md
   embeds them.
+- Each figure (docs/figures/*.svg, *.png) sits in a box that scrolls sideways,
+  and is shown no narrower than keeps its smallest text 12 px: on a phone the
+  picture is read by scrolling it, as wide as it must be.
 """
 
 from __future__ import annotations
 
+import math
+import re
 import tempfile
 from pathlib import Path
 
@@ -22,6 +27,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "examples" / "why_cross_entropy.ipynb"
@@ -48,11 +54,36 @@ def on_page_markdown(markdown: str, **kwargs: object) -> str:
     return markdown.replace(f"](../examples/{NOTEBOOK.name})", f"]({NOTEBOOK.name})")
 
 
-def on_page_content(html: str, **kwargs: object) -> str:
-    """Keep the API reference's "Source code in …" blocks out of the search index: a search for
-    no_grad should find its entry and the tutorial, not every function whose source mentions it."""
+def on_page_content(html: str, page: Page, config: MkDocsConfig, **kwargs: object) -> str:
+    """Keep the API reference's "Source code in …" blocks out of the search index (a search for
+    no_grad should find its entry and the tutorial, not every function whose source mentions it), and
+    give each figure its readable width."""
     source = '<details class="mkdocstrings-source"'
-    return html.replace(source, f"{source} data-search-exclude")
+    html = html.replace(source, f"{source} data-search-exclude")
+    folder = Path(config.docs_dir) / Path(page.file.src_uri).parent
+    return FIGURE.sub(lambda image: readable_figure(image.group(0), folder / image.group(1)), html)
+
+
+FIGURE = re.compile(r'<img [^>]*src="(figures/[^"]+\.(?:svg|png))"[^>]*>')
+READABLE_PX = 12  # the smallest text of a figure, in CSS pixels, at the narrowest a figure is shown
+
+
+def readable_figure(image: str, path: Path) -> str:
+    """The <img> in a box that scrolls sideways, and no narrower than shows its smallest text at
+    READABLE_PX: a wide graph on a phone is read by scrolling it, not by zooming the page."""
+    if path.suffix == ".svg":  # Graphviz writes width="…pt" and font sizes in the same points
+        svg = path.read_text(encoding="utf-8")
+        width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3
+        smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg)) * 4 / 3
+    else:
+        from minigrad.training.plots import smallest_text_px
+
+        width = int.from_bytes(path.read_bytes()[16:20], "big")  # the PNG header's width
+        smallest = smallest_text_px(path)
+        if not smallest:
+            raise PluginError(f"{path.name} does not record its smallest text: run python docs/make_figures.py")
+    least = min(width, width * READABLE_PX / smallest)
+    return f'<span class="figure-box"><img style="min-width: {math.ceil(least)}px"{image.removeprefix("<img")}</span>'
 
 
 @event_priority(50)  # before mkdocs-jupyter's on_files, which makes the notebook a page

@@ -124,8 +124,41 @@ def gradient_flow(stats: dict, path: str | Path, epochs: Sequence[int] | None = 
 
 
 def _save(figure: Figure, path: str | Path) -> Path:
+    return save_png(figure, path, dpi=110)
+
+
+SMALLEST_TEXT = b"minigrad:smallest-text-px"  # the PNG text chunk save_png writes and smallest_text_px reads
+
+
+def save_png(figure: Figure, path: str | Path, dpi: float) -> Path:
+    """Lay out `figure` and save it as a PNG at `dpi`, with the size of its smallest text, in pixels of
+    the image, written into the PNG (a text chunk): the docs site reads it back, with smallest_text_px,
+    to show the figure no narrower than keeps that text readable (on a phone, in a box that scrolls).
+
+    >>> import tempfile
+    >>> figure = Figure(figsize=(2, 1))
+    >>> _ = figure.text(0.5, 0.5, "hello", fontsize=9)  # 9 pt at 100 dots per inch: 12.5 px
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     smallest_text_px(save_png(figure, Path(folder) / "f.png", dpi=100))
+    12.5
+    """
+    from matplotlib.text import Text
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_visible() and text.get_text().strip()]
+    metadata = {"Software": None, SMALLEST_TEXT.decode(): f"{min(sizes, default=0) * dpi / 72:.1f}"}
+    figure.savefig(path, dpi=dpi, metadata=metadata)  # Software None: no version stamp, the bytes change less
     return path
+
+
+def smallest_text_px(path: str | Path) -> float | None:
+    """The size of the smallest text of a PNG that save_png wrote, in pixels of the image (None if the
+    PNG does not say)."""
+    data = Path(path).read_bytes()
+    at = data.find(b"tEXt" + SMALLEST_TEXT + b"\0")
+    if at < 0:
+        return None
+    length = int.from_bytes(data[at - 4:at], "big")
+    return float(data[at + 4 + len(SMALLEST_TEXT) + 1:at + 4 + length])

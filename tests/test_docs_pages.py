@@ -116,6 +116,7 @@ def test_the_home_pages_numbers_are_those_of_the_figure_it_shows():
     assert "(a = 0.982, target 0)" in home and "σ′(z) = 0.01766" in home
     assert "a = 0.982" in figure and "σ′ = ∂a/∂z = 0.01766" in figure and "∂L/∂z = 0.982" in figure
     assert "passes ∂L/∂z = 0.01735 back" in home and "= 0.982 × 0.01766 = 0.01735" in figure
+    assert "passes\n∂L/∂z = a − y = 0.982" in home
     assert "∂L/∂a = 55.6" in home and "= 55.6 × 0.01766 = 0.982" in figure
     assert f"about {round(0.982 / 0.01735)} times more gradient" in home
 

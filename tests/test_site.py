@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from browser import PHONE, needs_browser, open_page, page_width, shown_text
+from browser import PHONE, WINDOW, needs_browser, open_page, page_width, shown_text
 from test_docs_pages import API_MODULES, API_PAGE_OF, documented_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -216,16 +216,27 @@ def test_search_finds_the_hessian_in_the_tutorial_and_the_reference(root):
 
 
 @needs_browser
-def test_no_output_of_the_notebook_page_is_cut_or_shrunk(served):
-    with open_page(served + "why_cross_entropy.html", within=served) as visit:
+@pytest.mark.parametrize("screen", ["1366x768", "phone"])
+def test_no_output_of_the_notebook_page_is_cut_or_shrunk(served, screen):
+    """At 1366×768 every picture fits its output area at full size; on a phone a wider one keeps its size
+    and its output area scrolls sideways (the page does not)."""
+    with open_page(served + "why_cross_entropy.html", viewport=PHONE if screen == "phone" else WINDOW,
+                   within=served) as visit:
         outputs = visit.page.evaluate(
             """() => Array.from(document.querySelectorAll('.jp-OutputArea-output img, .jp-OutputArea-output iframe'),
-                 e => { const box = e.getBoundingClientRect(), area = e.closest('.jp-OutputArea-output').getBoundingClientRect();
-                        return [e.tagName, box.left >= area.left - 0.5 && box.right <= area.right + 0.5,
+                 e => { const area = e.closest('.jp-OutputArea-output'), box = e.getBoundingClientRect(),
+                              room = area.getBoundingClientRect();
+                        return [e.tagName, box.left >= room.left - 0.5 && box.right <= room.right + 0.5,
+                                area.scrollWidth >= Math.floor(box.width),
                                 e.tagName === 'IMG' ? box.width / e.naturalWidth : 1]; })""")
+        width = page_width(visit.page)
         assert len(outputs) >= 6  # three graphs, the replay, two plots
-        assert all(inside for _, inside, _ in outputs), outputs
-        assert all(shown >= 0.99 for _, _, shown in outputs), outputs
+        assert all(shown >= 0.99 for *_, shown in outputs), outputs
+        if screen == "phone":
+            assert width["page"] <= width["screen"], width
+            assert all(scrolls for _, _, scrolls, _ in outputs), outputs
+        else:
+            assert all(inside for _, inside, _, _ in outputs), outputs
     assert not visit.problems()
 
 

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from browser import needs_browser, open_page
+from browser import needs_browser, open_page, shown_text
 
 import minigrad as mg
 from minigrad import Tensor, nn, viz
@@ -47,7 +47,7 @@ GRAPHS = {"neuron": (cross_entropy_neuron, 300), "used twice": (used_twice, 300)
 def frames_of(page):
     """The frames the page embeds for its JavaScript (and for these tests)."""
     found = re.search(r'<script id="replay-data" type="application/json">(.*?)</script>', page.html, re.S)
-    return json.loads(found.group(1))["frames"]
+    return json.loads(found.group(1))["tracks"][0]["frames"]
 
 
 def by_number(root):
@@ -133,114 +133,119 @@ def shown_step(visit):
     return visit.page.text_content("#counter")
 
 
-@needs_browser
-def test_the_page_runs_without_errors_or_outside_requests(tmp_path):
-    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
-    with open_page(page.path) as visit:
-        for _ in range(len(page.frames)):
-            visit.page.keyboard.press("ArrowRight")
-        assert visit.problems() == []
-
-
-@needs_browser
-def test_the_right_arrow_pressed_n_times_shows_the_last_frame(tmp_path):
-    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
-    n = len(page.frames) - 1
-    with open_page(page.path) as visit:
-        assert shown_step(visit) == f"step 0 of {n}"
-        for _ in range(n):
-            visit.page.keyboard.press("ArrowRight")
-        assert shown_step(visit) == f"step {n} of {n}"
-        assert visit.page.text_content("#heading") == page.frames[-1].heading
-
-
-@needs_browser
-def test_the_left_arrow_goes_back(tmp_path):
-    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
-    n = len(page.frames) - 1
-    with open_page(page.path) as visit:
-        for key in ("ArrowRight", "ArrowRight", "ArrowRight", "ArrowLeft"):
-            visit.page.keyboard.press(key)
-        assert shown_step(visit) == f"step 2 of {n}"
-
-
-@needs_browser
-def test_the_slider_and_the_buttons_change_the_step(tmp_path):
-    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
-    n = len(page.frames) - 1
-    with open_page(page.path) as visit:
-        visit.page.eval_on_selector("#slider", "s => { s.value = 5; s.dispatchEvent(new Event('input')); }")
-        assert shown_step(visit) == f"step 5 of {n}"
-        visit.page.click("#next")
-        assert shown_step(visit) == f"step 6 of {n}"
-        visit.page.click("#previous")
-        visit.page.click("#previous")
-        assert shown_step(visit) == f"step 4 of {n}"
-        visit.page.focus("#slider")
-        visit.page.keyboard.press("ArrowRight")  # one step, not two (the slider's own and the page's)
-        assert shown_step(visit) == f"step 5 of {n}"
+def go(visit, step):
+    """Show step `step` (1-based) with the slider."""
+    visit.page.eval_on_selector("#slider", f"s => {{ s.value = {step - 1}; s.dispatchEvent(new Event('input')); }}")
 
 
 def shown_numbers(text):
     return [float(number) for number in re.findall(r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?", text)]
 
 
-@needs_browser
-@pytest.mark.parametrize("name", ["neuron", "used twice", "network"])
-def test_the_sum_shown_at_each_step_equals_grad(name, tmp_path):
-    root = GRAPHS[name][0]()
-    page = viz.replay(root, tmp_path / "replay")
+def assert_each_steps_sum_equals_grad(visit, page, root):
+    """From step 1 to the last, the total shown is the tensor's .grad after backward, as formatted."""
     tensors = by_number(root)
     backward_keeping_every_grad(root)
+    go(visit, 1)
+    for k, frame in enumerate(page.frames):
+        if k:
+            visit.page.keyboard.press("ArrowRight")
+        grad = tensors[frame.tensor].grad.astype(np.float64)
+        if grad.size == 1:  # 4 significant digits
+            expected, tolerance = grad.ravel(), {"rel": 5e-4}
+        elif grad.size <= 4:  # each element, 4 decimals
+            expected, tolerance = grad.ravel(), {"abs": 5e-5}
+        else:  # mean, min and max, 3 significant digits (a mean within rounding of 0 shows as 0)
+            expected = [grad.mean(), grad.min(), grad.max()]
+            tolerance = {"rel": 5e-3, "abs": 1e-6 * np.abs(grad).max()}
+        assert shown_numbers(visit.page.text_content("#total")) == pytest.approx(expected, **tolerance), \
+            frame.heading
+
+
+@pytest.fixture(scope="class")
+def neuron(tmp_path_factory):
+    """The replay of the explain neuron's cross-entropy graph at 1366×768, opened once for a class of tests."""
+    root = cross_entropy_neuron()
+    page = viz.replay(root, tmp_path_factory.mktemp("replay") / "replay")
     with open_page(page.path) as visit:
-        for k, frame in enumerate(page.frames):
-            if k:
-                visit.page.keyboard.press("ArrowRight")
-            grad = tensors[frame.tensor].grad.astype(np.float64)
-            if grad.size == 1:  # 4 significant digits
-                expected, tolerance = grad.ravel(), {"rel": 5e-4}
-            elif grad.size <= 4:  # each element, 4 decimals
-                expected, tolerance = grad.ravel(), {"abs": 5e-5}
-            else:  # mean, min and max, 3 significant digits (a mean within rounding of 0 shows as 0)
-                expected = [grad.mean(), grad.min(), grad.max()]
-                tolerance = {"rel": 5e-3, "abs": 1e-6 * np.abs(grad).max()}
-            assert shown_numbers(visit.page.text_content("#total")) == pytest.approx(expected, **tolerance), \
-                frame.heading
+        yield root, page, visit
 
 
 @needs_browser
-def test_gradients_show_once_backward_has_completed_them(tmp_path):
-    page = viz.replay(cross_entropy_neuron(), tmp_path / "replay")
-    gradients = "Array.from(document.querySelectorAll('#graph text.gradient'), t => t.textContent)"
-    with open_page(page.path) as visit:
+class TestTheNeuronsReplay:
+    """Each test sets the step it starts from."""
+
+    def test_the_counter_counts_from_step_1_to_step_n_of_n_frames(self, neuron):
+        _, page, visit = neuron
+        n = len(page.frames)
+        go(visit, 1)
+        assert shown_step(visit) == f"step 1 of {n}"
+        for _ in range(n - 1):
+            visit.page.keyboard.press("ArrowRight")
+        assert shown_step(visit) == f"step {n} of {n}"
+        assert visit.page.text_content("#heading") == page.frames[-1].heading
+
+    def test_the_left_arrow_goes_back(self, neuron):
+        _, page, visit = neuron
+        go(visit, 1)
+        for key in ("ArrowRight", "ArrowRight", "ArrowRight", "ArrowLeft"):
+            visit.page.keyboard.press(key)
+        assert shown_step(visit) == f"step 3 of {len(page.frames)}"
+
+    def test_the_slider_and_the_buttons_change_the_step(self, neuron):
+        _, page, visit = neuron
+        n = len(page.frames)
+        go(visit, 6)
+        assert shown_step(visit) == f"step 6 of {n}"
+        visit.page.click("#next")
+        assert shown_step(visit) == f"step 7 of {n}"
+        visit.page.click("#previous")
+        visit.page.click("#previous")
+        assert shown_step(visit) == f"step 5 of {n}"
+        visit.page.focus("#slider")
+        visit.page.keyboard.press("ArrowRight")  # one step, not two (the slider's own and the page's)
+        assert shown_step(visit) == f"step 6 of {n}"
+
+    def test_the_sum_shown_at_each_step_equals_grad(self, neuron):
+        assert_each_steps_sum_equals_grad(neuron[2], neuron[1], neuron[0])
+
+    def test_gradients_show_once_backward_has_completed_them(self, neuron):
+        _, page, visit = neuron
+        gradients = "Array.from(document.querySelectorAll('#graph text.gradient'), t => t.textContent)"
+        go(visit, 1)
         at_start = visit.page.evaluate(gradients)
         assert sum(not text.endswith("= ?") for text in at_start) == 1 and "∂L/∂L = 1" in at_start
-        for _ in range(len(page.frames) - 1):
-            visit.page.keyboard.press("ArrowRight")
+        go(visit, len(page.frames))
         at_end = visit.page.evaluate(gradients)
         assert len(at_end) == len(at_start) and not any(text.endswith("= ?") for text in at_end)
 
+    def test_every_text_is_at_least_12_px_at_1366_by_768(self, neuron):
+        sizes = shown_text(neuron[2].page)
+        assert len(sizes) > 20 and sizes[0][0] >= 12, sizes[:3]
 
-TEXT_SIZES = """() => {
-  const svg = document.querySelector("#graph svg");
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-  const drawn = Array.from(svg.querySelectorAll("text"),
-                           t => [t.textContent, parseFloat(t.getAttribute("font-size")) * scale]);
-  const written = Array.from(document.body.querySelectorAll("*"))
-    .filter(e => !e.closest("svg, script"))
-    .filter(e => Array.from(e.childNodes).some(n => n.nodeType === 3 && n.textContent.trim()))
-    .map(e => [e.textContent.trim().slice(0, 40), parseFloat(getComputedStyle(e).fontSize)]);
-  return drawn.concat(written);
-}"""
+    def test_the_page_runs_without_errors_or_outside_requests(self, neuron):
+        _, page, visit = neuron
+        go(visit, 1)
+        for _ in range(len(page.frames)):
+            visit.page.keyboard.press("ArrowRight")
+        assert visit.problems() == []
 
 
 @needs_browser
-@pytest.mark.parametrize("name", ["neuron", "network"])
-def test_every_text_is_at_least_12_px_at_1366_by_768(name, tmp_path):
-    page = viz.replay(GRAPHS[name][0](), tmp_path / "replay")
+@pytest.mark.parametrize("name", ["used twice", "network"])
+def test_the_sum_shown_at_each_step_equals_grad(name, tmp_path):
+    root = GRAPHS[name][0]()
+    page = viz.replay(root, tmp_path / "replay")
     with open_page(page.path) as visit:
-        sizes = visit.page.evaluate(TEXT_SIZES)
-    assert len(sizes) > 20 and [(text, size) for text, size in sizes if size < 12] == []
+        assert_each_steps_sum_equals_grad(visit, page, root)
+
+
+@needs_browser
+def test_every_text_of_a_graph_of_matrices_is_at_least_12_px_at_1366_by_768(tmp_path):
+    page = viz.replay(small_network(), tmp_path / "replay")
+    with open_page(page.path) as visit:
+        sizes = shown_text(visit.page)
+    assert len(sizes) > 20 and sizes[0][0] >= 12, sizes[:3]
 
 
 @needs_browser

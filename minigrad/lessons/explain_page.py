@@ -27,7 +27,7 @@ import numpy as np
 
 from minigrad import optim, viz
 from minigrad.core.tensor import Tensor
-from minigrad.lessons import explain
+from minigrad.lessons import explain, explain_replay
 from minigrad.pages.builder import build_page
 from minigrad.viz import graph_picture
 from minigrad.viz.rendering import RenderError, image_bytes
@@ -194,7 +194,7 @@ def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float 
                       format: str = "svg") -> tuple[list[Path], list[str]]:
     """Write the two pictures (each with its DOT source), the gradient table
     (CSV), the explorable page index.html (sliders for x, w, b and y) and
-    replay.html (backward, step by step, on the cross-entropy graph). Returns
+    replay.html (backward, step by step, under cross-entropy and MSE). Returns
     the paths written and the rendering problems: a picture that could not
     be rendered still has its DOT source."""
     out = Path(out)
@@ -216,10 +216,7 @@ def write_explanation(out: str | Path, x: float = 1.0, w: float = 2.0, b: float 
     index.write_text(page({"x": x, "w": w, "b": b, "y": y}), encoding="utf-8")
     written.append(index)
     try:
-        n = explain.neuron(x, w, b)
-        replay = viz.replay(explain.cross_entropy_of(n, y), out / "replay.html",
-                            title="backward through the cross-entropy graph, step by step")
-        written.append(replay.path)
+        written.append(explain_replay.replay(x, w, b, y, out / "replay.html").path)
     except RenderError as error:
         problems.append(f"replay.html was not written: {error}")
     return written, problems

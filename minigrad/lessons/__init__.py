@@ -3,4 +3,5 @@
     explain.py        one sigmoid neuron under MSE and under cross-entropy: graphs, table, pages
     explain_page.py   its explorable page, index.html: move the neuron, watch σ′
     compare.py        one network trained under MSE and under cross-entropy, layer by layer
+    compare_page.py   its explorable page's data, compare.html: both runs on shared axes
 """

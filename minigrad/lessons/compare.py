@@ -138,8 +138,9 @@ def compare(config: CompareConfig) -> list[Run]:
 
 
 def logit_measures(logits: np.ndarray, labels: np.ndarray, grad: np.ndarray) -> tuple[float, float]:
-    """One step's output error and logit gain, from the batch's logits Z (N × C), its labels and
-    G = ∂L/∂Z, the gradient that reached the logits; E = softmax(Z) − one_hot(labels):
+    """One step's output error and logit gain (the gradient reaching the logits per unit of output
+    error), from the batch's logits Z (N × C), its labels and G = ∂L/∂Z, the gradient that reached
+    the logits. With E = softmax(Z) − one_hot(labels):
 
       output error  ‖E‖ / √N, the root mean square over the samples of ‖softmax − y‖;
       logit gain    N·‖G‖ / ‖E‖, the gradient reaching the logits per unit of output error

@@ -328,6 +328,15 @@ def test_text_is_at_least_12_px_and_the_page_fits_at_1366_by_768(page):
 
 
 @needs_browser
+def test_no_chart_label_reaches_past_the_edges_of_its_chart(page):
+    page.click("[data-preset=story]")
+    labels = page.evaluate("""() => [...document.querySelectorAll('.chart svg text')].map(t => {
+        const box = t.getBoundingClientRect(), chart = t.ownerSVGElement.getBoundingClientRect();
+        return [t.textContent, box.left >= chart.left - 0.5 && box.right <= chart.right + 0.5]; })""")
+    assert len(labels) > 6 * len(CHARTS) and [text for text, inside in labels if not inside] == []
+
+
+@needs_browser
 def test_at_1366_by_768_the_page_runs_without_errors_or_requests(page, window):
     set_epoch(page, 75)
     page.click("[data-preset=story]")

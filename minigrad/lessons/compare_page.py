@@ -92,7 +92,7 @@ def _chart(key: str, title: str, values: dict[str, list[float | None]], *, log: 
     else:
         least = min(seen, default=0.0)
         low = floor if floor is not None and least >= floor else math.floor(least * 10) / 10
-        high = max([*seen, *([] if ceiling is None else [ceiling])], default=1.0)
+        high = max([*seen, *([] if ceiling is None else [ceiling]), low + 0.1])  # flat values: a range all the same
         step = 0.25 if high - low > 0.6 else 0.1
         ticks = [round(step * k, 10) for k in range(math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9) + 1)]
         span = [low, high + 0.04 * (high - low)]

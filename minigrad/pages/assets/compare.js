@@ -3,7 +3,7 @@
 const DATA = JSON.parse(document.getElementById("compare-data").textContent);
 const SVG = "http://www.w3.org/2000/svg";
 const LOSSES = ["mse", "ce"];
-const HEIGHT = 170, TOP = 8, BOTTOM = 22, LEFT = 46, RIGHT = 12;   // a chart, in CSS pixels
+const HEIGHT = 170, TOP = 8, BOTTOM = 22, RIGHT = 12;   // a chart, in CSS pixels
 const ALL = {first: 1, last: DATA.epochs, ticks: DATA.xticks.all};
 const STORY = {first: DATA.story.first, last: DATA.story.last};   // the shaded epochs
 const ZOOM = {first: DATA.story.view[0], last: DATA.story.view[1], ticks: DATA.xticks.story};
@@ -25,8 +25,11 @@ function html(name, className, text) {
 function fmt(v) { return v === null || v === undefined ? "–" : String(Number(v.toPrecision(3))); }
 function pct(v) { return v === null || v === undefined ? "–" : fmt(100 * v) + "%"; }
 function shown(chart, v) { return chart.percent ? pct(v) : fmt(v); }
+function epochs(first, last) { return first === last ? `epoch ${first}` : `epochs ${first}–${last}`; }
 function value(id, loss, epoch) { return DATA.charts.find(c => c.id === id).values[loss][epoch - 1]; }
 
+// One left margin for every chart, wide enough for the longest tick label (12 px digits are about 7 px wide).
+const LEFT = 10 + 7 * Math.max(...DATA.charts.flatMap(chart => chart.ticks.map(v => shown(chart, v).length)));
 const charts = DATA.charts.map(chart => {
   const figure = html("figure", "chart"), caption = html("figcaption");
   figure.dataset.chart = chart.id;
@@ -55,7 +58,7 @@ function draw(c) {
   const left = x(Math.max(first, STORY.first - 0.5)), right = x(Math.min(last, STORY.last + 0.5));
   if (right > left) svg.append(el("rect", {class: "band", x: left, y: TOP, width: right - left, height: h - TOP - BOTTOM}));
   if (chart.id === DATA.charts[0].id && right - left > 76)
-    svg.append(el("text", {x: left + 4, y: TOP + 14}, `epochs ${STORY.first}–${STORY.last}`));
+    svg.append(el("text", {x: left + 4, y: TOP + 14}, epochs(STORY.first, STORY.last)));
   for (const v of chart.ticks) {
     svg.append(el("line", {class: "grid", x1: LEFT, x2: w - RIGHT, y1: y(v), y2: y(v)}));
     svg.append(el("text", {x: LEFT - 4, y: y(v) + 4, "text-anchor": "end"}, shown(chart, v)));
@@ -111,12 +114,12 @@ const reached = loss => DATA.story.reached[loss] === null ? `never reaches ${pct
   : `reaches ${pct(DATA.target)} at epoch ${DATA.story.reached[loss]}`;
 const PRESETS = {
   story: {view: ZOOM, epoch: STORY.last, said: () => {
-    const e = STORY.last, count = STORY.last - STORY.first + 1;
-    return `Epochs ${STORY.first}–${e}: cross-entropy's layer-${layerName} gradient is the larger in ${DATA.story.larger} ` +
-      `of these ${count} epochs. At epoch ${e} the output errors are ${fmt(value("output_error", "mse", e))} (MSE) and ` +
-      `${fmt(value("output_error", "ce", e))} (cross-entropy); per unit of error the logits get ` +
-      `${fmt(value("logit_gain", "mse", e))} and ${fmt(value("logit_gain", "ce", e))}. ` +
-      `Cross-entropy ${reached("ce")}, MSE ${reached("mse")}.`; }},
+    const e = STORY.last, count = STORY.last - STORY.first + 1, span = epochs(STORY.first, e);
+    return `${span[0].toUpperCase() + span.slice(1)}: cross-entropy's layer-${layerName} gradient is the larger ` +
+      `in ${DATA.story.larger} of ${count === 1 ? "this 1 epoch" : `these ${count} epochs`}. At epoch ${e} the ` +
+      `output errors are ${fmt(value("output_error", "mse", e))} (MSE) and ${fmt(value("output_error", "ce", e))} ` +
+      `(cross-entropy); per unit of error the logits get ${fmt(value("logit_gain", "mse", e))} and ` +
+      `${fmt(value("logit_gain", "ce", e))}. Cross-entropy ${reached("ce")}, MSE ${reached("mse")}.`; }},
   late: {view: ALL, epoch: DATA.epochs, said: () => {
     const e = DATA.epochs;
     return `Epoch ${e}: layer ${layerName}'s gradient is ${fmt(value(first, "mse", e))} under MSE and ` +
@@ -138,7 +141,7 @@ for (const button of document.querySelectorAll("[data-preset]")) {
 
 document.getElementById("setup").textContent = `${DATA.title}, ${DATA.epochs} epochs`;
 document.querySelectorAll(".target").forEach(e => { e.textContent = pct(DATA.target); });
-document.getElementById("story-label").textContent = `epochs ${STORY.first}–${STORY.last}: ` +
+document.getElementById("story-label").textContent = `${epochs(STORY.first, STORY.last)}: ` +
   (DATA.story.reached.ce === null ? `cross-entropy never reaches ${pct(DATA.target)} train accuracy`
     : `until cross-entropy reaches ${pct(DATA.target)} train accuracy`);
 setView(ALL, 1);

@@ -7,7 +7,7 @@ const HEIGHT = 170, TOP = 8, BOTTOM = 22, RIGHT = 12;   // a chart, in CSS pixel
 const ALL = {first: 1, last: DATA.epochs, ticks: DATA.xticks.all};
 const STORY = {first: DATA.story.first, last: DATA.story.last};   // the shaded epochs
 const ZOOM = {first: DATA.story.view[0], last: DATA.story.view[1], ticks: DATA.xticks.story};
-const state = {view: ALL, epoch: 1, preset: null};
+const state = {view: ALL, epoch: 1};
 
 function el(name, attrs, text) {
   const e = document.createElementNS(SVG, name);
@@ -42,13 +42,12 @@ const charts = DATA.charts.map(chart => {
   const svg = el("svg", {role: "img", "aria-label": chart.title});
   figure.append(caption, svg);
   document.getElementById("charts").append(figure);
-  return {chart, figure, svg, values, width: 0};
+  return {chart, figure, svg, values};
 });
 
 function draw(c) {
   const {chart, svg} = c, w = Math.max(240, Math.round(c.figure.clientWidth || 400)), h = HEIGHT;
   const {first, last, ticks} = state.view, [lo, hi] = chart.range;
-  c.width = w;
   svg.replaceChildren();
   svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
   const x = e => LEFT + (w - LEFT - RIGHT) * (last > first ? (e - first) / (last - first) : 0.5);
@@ -102,10 +101,9 @@ function redraw() { charts.forEach(draw); show(state.epoch); }
 
 const slider = document.getElementById("epoch");
 function setView(view, epoch) {
-  state.view = view;
+  Object.assign(state, {view, epoch});
   slider.min = view.first; slider.max = view.last; slider.value = epoch;
   redraw();
-  show(epoch);
 }
 slider.addEventListener("input", () => show(Number(slider.value)));
 

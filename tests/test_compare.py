@@ -1,18 +1,20 @@
 """minigrad compare: the default run end to end (it takes about a second), what
-compare.csv shows about MSE against cross-entropy, the same initial weights for
-both runs, the printed table against the CSV, one-line errors for bad options,
-and compare.html opened in headless Chromium."""
+compare.csv shows about MSE against cross-entropy, the gradient at the logits per
+unit of output error against NumPy, the story epochs, the same initial weights for
+both runs, the printed table against the CSV, one-line errors for bad options, and
+compare.html opened in headless Chromium at 1366×768 and as a 390×844 phone."""
 
 import csv
 import re
 
 import numpy as np
 import pytest
-from browser import needs_browser, open_page
+from browser import PHONE, WINDOW, needs_browser, open_page, page_width, shown_text
 
 from minigrad import cli, training
 from minigrad.core.creation import manual_seed
 from minigrad.lessons import compare
+from minigrad.training import data
 
 FILES = ["compare.csv", "compare.html", "compare.png"]
 
@@ -53,6 +55,67 @@ def test_the_csv_has_one_row_per_loss_epoch_and_layer(default_run):
     assert list(rows[0])[:4] == ["loss", "epoch", "layer", "grad_norm"]
     assert len(rows) == 2 * config.epochs * (len(config.hidden) + 1)
     assert {r["loss"] for r in rows} == {"mse", "ce"} and {r["layer"] for r in rows} == {"0", "2", "4"}
+
+
+def test_the_csv_ends_with_each_epochs_output_error_and_logit_gain(default_run):
+    _, _, rows = default_run
+    assert list(rows[0])[-2:] == ["output_error", "logit_gain"]
+    for epoch in ("1", "150"):   # one value per loss and epoch, on each layer's row
+        assert len({r["logit_gain"] for r in rows if r["loss"] == "ce" and r["epoch"] == epoch}) == 1
+
+
+def numpy_measures(initial, X, y, loss):
+    """Output error and logit gain of one step, from the weights `initial` of a one-hidden-layer sigmoid
+    MLP, in NumPy with the gradient at the logits written out: (softmax − y)/N under cross-entropy,
+    J·2(softmax − y)/(N·C) under MSE, J = diag(p) − p pᵀ the softmax's Jacobian."""
+    hidden = 1 / (1 + np.exp(-(X @ initial["0.weight"].T + initial["0.bias"])))
+    z = (hidden @ initial["2.weight"].T + initial["2.bias"]).astype(np.float64)
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    n, classes = p.shape
+    error = p - np.eye(classes)[y]
+    if loss == "ce":
+        grad = error / n
+    else:
+        grad = 2 / (n * classes) * (p * error - p * (p * error).sum(axis=1, keepdims=True))
+    return np.linalg.norm(error) / np.sqrt(n), n * np.linalg.norm(grad) / np.linalg.norm(error)
+
+
+def test_the_output_error_and_logit_gain_are_what_numpy_computes_from_the_same_weights():
+    config = compare.CompareConfig(hidden=(4,), epochs=1, batch_size=1000)  # one step: the initial weights'
+    runs = compare.compare(config)
+    X, y = data.load_dataset(config.dataset, seed=config.seed)
+    X_train, _, y_train, _ = data.train_test_split(X, y, test_size=0.25, seed=config.seed)
+    for run in runs:
+        error, gain = numpy_measures(run.initial, X_train, y_train, run.loss)
+        assert run.history[0]["output_error"] == pytest.approx(error, rel=1e-5)
+        assert run.history[0]["logit_gain"] == pytest.approx(gain, rel=1e-4)
+    assert runs[1].history[0]["logit_gain"] == pytest.approx(1.0, rel=1e-5)  # cross-entropy: 1 by its definition
+    assert 0 < runs[0].history[0]["logit_gain"] < 0.5                       # MSE, two classes: 2·p₀p₁ <= ½
+
+
+def test_under_cross_entropy_the_logit_gain_is_1_at_every_epoch_and_under_mse_at_most_one_half(default_run):
+    _, _, rows = default_run
+    gains = {loss: [float(r["logit_gain"]) for r in rows if r["loss"] == loss and r["layer"] == "0"]
+             for loss in ("mse", "ce")}
+    assert len(gains["ce"]) == 150 and gains["ce"] == pytest.approx([1.0] * 150, rel=1e-4)
+    assert max(gains["mse"]) <= 0.5
+
+
+def test_at_epoch_150_mse_has_the_larger_raw_gradient_only_because_its_error_is_larger(default_run):
+    _, _, rows = default_run
+    mse, ce = ({q: cell(rows, loss, 150, "0", q) for q in ("grad_norm", "output_error", "logit_gain")}
+               for loss in ("mse", "ce"))
+    assert mse["grad_norm"] > ce["grad_norm"]             # raw: MSE's is the larger
+    assert mse["output_error"] > 10 * ce["output_error"]  # because its error is
+    assert mse["logit_gain"] < 0.25 < ce["logit_gain"]    # per unit of error, cross-entropy's is
+
+
+def test_the_story_epochs_run_from_1_until_cross_entropy_first_reaches_90_percent():
+    history = [{"epoch": e, "train_accuracy": a} for e, a in enumerate([0.5, 0.92, 0.88, 0.95], start=1)]
+    slow = [{"epoch": e, "train_accuracy": 0.5} for e in range(1, 5)]
+    assert compare.story_epochs([compare.Run("mse", {}, [], [], slow), compare.Run("ce", {}, [], [], history)]) == (1, 2)
+    assert compare.story_epochs([compare.Run("mse", {}, [], [], history), compare.Run("ce", {}, [], [], slow)]) == (1, 4)
 
 
 def test_the_output_layer_gradient_is_smaller_under_mse_than_under_ce_in_the_first_epoch(default_run):
@@ -136,39 +199,146 @@ def set_epoch(page, epoch):
     page.eval_on_selector("#epoch", "(s, e) => { s.value = e; s.dispatchEvent(new Event('input')); }", epoch)
 
 
-def figures(page):
-    """What the slider moves: bar widths, bar labels, saturation, curve markers, summaries."""
-    return page.eval_on_selector_all(
-        ".run rect.bar, .run text.value, .run line.marker, .run circle, .run .summary",
-        "els => els.map(e => e.tagName === 'P' ? e.textContent : e.outerHTML)")
+CHARTS = ["train_accuracy", "logit_gain", "output_error", "layer-0", "layer-2", "layer-4"]
 
 
 @needs_browser
-def test_the_page_runs_without_errors_or_requests_and_the_slider_moves_both_runs(default_run):
-    out, _, rows = default_run
-    with open_page(out / "compare.html") as visit:
-        page = visit.page
-        first = figures(page)
-        set_epoch(page, 60)
-        later = figures(page)
-        assert first != later
-        for loss in ("mse", "ce"):   # each run's own figures move
-            summary = page.text_content(f".run[data-loss={loss}] .summary")
-            assert summary.startswith("epoch 60:")
-            bars = page.eval_on_selector_all(f".run[data-loss={loss}] .grads text.value", "els => els.map(e => e.textContent)")
-            for layer, shown in zip(("0", "2", "4"), bars):   # the numbers are the CSV's
-                assert float(shown) == pytest.approx(cell(rows, loss, 60, layer), rel=6e-3)
-            accuracy = re.search(r"train accuracy ([\d.]+)%", summary).group(1)
-            assert float(accuracy) == pytest.approx(100 * cell(rows, loss, 60, "0", "train_accuracy"), abs=0.06)
-        assert visit.problems() == []
-
-
-@needs_browser
-def test_every_text_on_the_page_is_at_least_10_px_at_1366_by_768(default_run):
+def test_on_a_390_by_844_phone_text_is_at_least_11_px_the_page_fits_and_nothing_goes_wrong(default_run):
+    # (before the module's 1366×768 page is opened: one Playwright at a time)
     out, _, _ = default_run
-    with open_page(out / "compare.html") as visit:
-        sizes = visit.page.eval_on_selector_all(
-            "body *", "els => els.filter(e => e.childElementCount === 0 && e.textContent.trim())"
-                      ".map(e => [e.textContent, parseFloat(getComputedStyle(e).fontSize) * "
-                      "(e.getScreenCTM ? e.getScreenCTM().a : 1)])")
-    assert sizes and min(size for _, size in sizes) >= 10, min(sizes, key=lambda pair: pair[1])
+    with open_page(out / "compare.html", viewport=PHONE) as phone:
+        set_epoch(phone.page, 100)
+        phone.page.click("[data-preset=story]")
+        texts = shown_text(phone.page)
+        assert texts[0][0] >= 11, texts[:3]
+        width = page_width(phone.page)
+        assert width["page"] <= width["screen"] and width["zoom"] == 1, width
+        assert phone.problems() == []
+
+
+@pytest.fixture(scope="module")
+def window(default_run):
+    """The default run's page at 1366×768, opened once for this module's tests; each reloads it."""
+    out, _, _ = default_run
+    with open_page(out / "compare.html", viewport=WINDOW) as visit:
+        yield visit
+
+
+@pytest.fixture
+def page(window):
+    window.page.reload()
+    return window.page
+
+
+def markers(page):
+    """Per chart: the marker's x and each run's readout text."""
+    return page.eval_on_selector_all(".chart", """charts => charts.map(c => [c.dataset.chart,
+        Number(c.querySelector('line.marker').getAttribute('x1')),
+        c.querySelector('.value.mse').textContent, c.querySelector('.value.ce').textContent])""")
+
+
+def number(text):
+    return float(re.search(r"([\d.]+)%?$", text).group(1))
+
+
+@needs_browser
+def test_each_chart_draws_both_runs_on_one_pair_of_axes(page):
+    charts = page.eval_on_selector_all(".chart", """charts => charts.map(c => [c.dataset.chart,
+        c.querySelectorAll('svg').length, c.querySelectorAll('polyline.curve.mse').length,
+        c.querySelectorAll('polyline.curve.ce').length, c.querySelectorAll('line.marker').length])""")
+    assert [c[0] for c in charts] == CHARTS
+    assert all(counts == [1, 1, 1, 1] for _, *counts in charts), charts
+
+
+@needs_browser
+def test_the_slider_moves_the_marker_of_every_chart_and_the_readouts_are_the_csvs(page, default_run):
+    _, _, rows = default_run
+    before = markers(page)
+    set_epoch(page, 60)
+    after = markers(page)
+    assert page.text_content("#epoch-value") == "60 / 150" and [chart[0] for chart in after] == CHARTS
+    for (name, x0, *_), (_, x1, mse, ce) in zip(before, after):
+        assert x1 > x0, name
+        column, layer = (("grad_norm", name[len("layer-"):]) if name.startswith("layer-") else (name, "0"))
+        for loss, shown in (("mse", mse), ("ce", ce)):
+            expected = cell(rows, loss, 60, layer, column) * (100 if name == "train_accuracy" else 1)
+            assert number(shown) == pytest.approx(expected, rel=6e-3), (name, loss, shown)
+
+
+@needs_browser
+def test_the_shaded_band_covers_the_epochs_until_cross_entropy_reaches_90_percent(page, default_run):
+    _, _, rows = default_run
+    reached = min(int(r["epoch"]) for r in rows if r["loss"] == "ce" and float(r["train_accuracy"]) >= 0.9)
+    assert reached == 40
+    assert page.text_content("#story-label") == "epochs 1–40: until cross-entropy reaches 90% train accuracy"
+    edges = {}
+    for epoch in (1, 40, 41):
+        set_epoch(page, epoch)
+        edges[epoch] = markers(page)[0][1]
+    band = page.eval_on_selector_all(".chart rect.band", "rs => rs.map(r => [Number(r.getAttribute('x')), "
+                                                         "Number(r.getAttribute('x')) + Number(r.getAttribute('width'))])")
+    assert len(band) == len(CHARTS)
+    left, right = band[0]
+    assert left <= edges[1] and edges[40] < right < edges[41]
+
+
+@needs_browser
+def test_the_first_40_epochs_preset_zooms_in_on_the_band_and_says_its_numbers(page, default_run):
+    _, _, rows = default_run
+    button = page.locator("[data-preset=story]")
+    assert button.text_content() == "The first 40 epochs"
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    slider = page.eval_on_selector("#epoch", "s => [s.min, s.max, s.value]")
+    assert slider == ["1", "50", "40"]
+    ticks = page.eval_on_selector_all(".chart[data-chart=logit_gain] text", "ts => ts.map(t => t.textContent)")
+    assert ticks[-1] == "50"
+    said = page.text_content(".said")
+    assert "is the larger in 40 of these 40 epochs" in said
+    gains = re.search(r"the logits get ([\d.]+) and ([\d.]+)\.", said).groups()
+    assert [float(g) for g in gains] == pytest.approx([cell(rows, loss, 40, "0", "logit_gain") for loss in ("mse", "ce")],
+                                                      rel=6e-3)
+    button.click()   # pressed again: back to every epoch
+    assert page.eval_on_selector("#epoch", "s => s.max") == "150" and page.text_content(".said") == ""
+
+
+@needs_browser
+def test_the_last_epoch_preset_puts_the_raw_gradients_beside_the_error_they_carry(page, default_run):
+    _, _, rows = default_run
+    page.click("[data-preset=late]")
+    assert page.eval_on_selector("#epoch", "s => [s.min, s.max, s.value]") == ["1", "150", "150"]
+    said = page.text_content(".said")
+    shown = [float(v) for v in re.search(r"gradient is ([\d.]+) under MSE and ([\d.]+) under cross-entropy, with output "
+                                         r"errors of ([\d.]+) and ([\d.]+): per unit of error the logits get ([\d.]+) "
+                                         r"under MSE and ([\d.]+) under", said).groups()]
+    expected = [cell(rows, loss, 150, "0", q) for q in ("grad_norm", "output_error", "logit_gain")
+                for loss in ("mse", "ce")]
+    assert shown == pytest.approx(expected, rel=6e-3), said
+
+
+@needs_browser
+def test_text_is_at_least_12_px_and_the_page_fits_at_1366_by_768(page):
+    page.click("[data-preset=story]")
+    texts = shown_text(page)
+    assert texts[0][0] >= 12, texts[:3]
+    width = page_width(page)
+    assert width["page"] <= width["screen"], width
+
+
+
+
+@needs_browser
+def test_no_chart_label_reaches_past_the_edges_of_its_chart(page):
+    page.click("[data-preset=story]")
+    labels = page.evaluate("""() => [...document.querySelectorAll('.chart svg text')].map(t => {
+        const box = t.getBoundingClientRect(), chart = t.ownerSVGElement.getBoundingClientRect();
+        return [t.textContent, box.left >= chart.left - 0.5 && box.right <= chart.right + 0.5]; })""")
+    assert len(labels) > 6 * len(CHARTS) and [text for text, inside in labels if not inside] == []
+
+
+@needs_browser
+def test_at_1366_by_768_the_page_runs_without_errors_or_requests(page, window):
+    set_epoch(page, 75)
+    page.click("[data-preset=story]")
+    page.click("[data-preset=late]")
+    assert window.problems() == []   # nor in this module's other tests, on the same page

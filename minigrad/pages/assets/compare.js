@@ -1,8 +1,13 @@
-// minigrad compare: the page only looks numbers up in DATA and draws them.
+// minigrad compare: the page only looks numbers up in DATA, formats them and draws them.
 "use strict";
 const DATA = JSON.parse(document.getElementById("compare-data").textContent);
 const SVG = "http://www.w3.org/2000/svg";
-const W = 600, LEFT = 70, RIGHT = 70;
+const LOSSES = ["mse", "ce"];
+const HEIGHT = 170, TOP = 8, BOTTOM = 22, RIGHT = 12;   // a chart, in CSS pixels
+const ALL = {first: 1, last: DATA.epochs, ticks: DATA.xticks.all};
+const STORY = {first: DATA.story.first, last: DATA.story.last};   // the shaded epochs
+const ZOOM = {first: DATA.story.view[0], last: DATA.story.view[1], ticks: DATA.xticks.story};
+const state = {view: ALL, epoch: 1};
 
 function el(name, attrs, text) {
   const e = document.createElementNS(SVG, name);
@@ -10,111 +15,136 @@ function el(name, attrs, text) {
   if (text !== undefined) e.textContent = text;
   return e;
 }
-function fmt(v) { return v === null ? "–" : (Math.abs(v) >= 0.01 ? v.toPrecision(3) : v.toExponential(2)); }
-function pct(v) { return v === null ? "–" : (100 * v).toFixed(1) + "%"; }
-
-// One shared log scale for every gradient bar of both runs, so lengths compare across runs.
-const allNorms = [];
-for (const loss in DATA.runs) for (const epoch of DATA.runs[loss].grad_norm)
-  for (const v of epoch) if (v !== null && v > 0) allNorms.push(v);
-const LOG_LO = Math.floor(Math.log10(Math.min(...allNorms))), LOG_HI = Math.ceil(Math.log10(Math.max(...allNorms)));
-const barX = v => LEFT + (W - LEFT - RIGHT) * (v > 0 ? (Math.log10(v) - LOG_LO) / (LOG_HI - LOG_LO) : 0);
-const lossMax = Math.max(...Object.values(DATA.runs).flatMap(r => r.train_loss));
-const figures = {};
-
-function layerName(i) {
-  return "layer " + DATA.layers[i] + (i === DATA.layers.length - 1 ? " (output)" : " (hidden " + (i + 1) + ")");
+function html(name, className, text) {
+  const e = document.createElement(name);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
 }
+// The page's one number format: three significant digits, trailing zeros dropped; a fraction as a percentage.
+function fmt(v) { return v === null || v === undefined ? "–" : String(Number(v.toPrecision(3))); }
+function pct(v) { return v === null || v === undefined ? "–" : fmt(100 * v) + "%"; }
+function shown(chart, v) { return chart.percent ? pct(v) : fmt(v); }
+function epochs(first, last) { return first === last ? `epoch ${first}` : `epochs ${first}–${last}`; }
+function value(id, loss, epoch) { return DATA.charts.find(c => c.id === id).values[loss][epoch - 1]; }
 
-function build(section) {
-  const loss = section.dataset.loss, run = DATA.runs[loss], n = DATA.layers.length;
-  section.append(Object.assign(document.createElement("h2"), {textContent: run.name}));
-  const summary = Object.assign(document.createElement("p"), {className: "summary"});
-  section.append(summary);
-  // Gradient bars
-  section.append(Object.assign(document.createElement("h3"), {textContent: "‖∂L/∂W‖ per layer, mean over the epoch's steps (log scale)"}));
-  const rowH = 26, gh = 24 + n * rowH;
-  const grads = el("svg", {viewBox: `0 0 ${W} ${gh}`, class: "grads"});
-  for (let p = LOG_LO; p <= LOG_HI; p++) {
-    grads.append(el("line", {x1: barX(10 ** p), x2: barX(10 ** p), y1: 2, y2: gh - 20, class: "axis", "stroke-opacity": 0.3}));
-    grads.append(el("text", {x: barX(10 ** p), y: gh - 6, "text-anchor": "middle"}, "1e" + p));
+// One left margin for every chart, wide enough for the longest tick label (12 px digits are about 7 px wide).
+const LEFT = 10 + 7 * Math.max(...DATA.charts.flatMap(chart => chart.ticks.map(v => shown(chart, v).length)));
+const charts = DATA.charts.map(chart => {
+  const figure = html("figure", "chart"), caption = html("figcaption");
+  figure.dataset.chart = chart.id;
+  const readout = html("span", "readout"), values = {};
+  for (const loss of LOSSES) {
+    values[loss] = html("span", "value " + loss);
+    readout.append(values[loss], loss === "mse" ? " · " : "");
   }
-  const bars = [], values = [];
-  for (let i = 0; i < n; i++) {
-    const y = 4 + i * rowH;
-    grads.append(el("text", {x: 0, y: y + 15}, "layer " + DATA.layers[i] + (i === n - 1 ? " out" : "")));
-    const bar = el("rect", {x: LEFT, y: y, height: rowH - 8, width: 0, class: "bar " + loss});
-    const value = el("text", {x: LEFT, y: y + 14, class: "value"});
-    grads.append(bar, value); bars.push(bar); values.push(value);
+  caption.append(html("span", "title", chart.title), readout);
+  const svg = el("svg", {role: "img", "aria-label": chart.title});
+  figure.append(caption, svg);
+  document.getElementById("charts").append(figure);
+  return {chart, figure, svg, values};
+});
+
+function draw(c) {
+  const {chart, svg} = c, w = Math.max(240, Math.round(c.figure.clientWidth || 400)), h = HEIGHT;
+  const {first, last, ticks} = state.view, [lo, hi] = chart.range;
+  svg.replaceChildren();
+  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+  const x = e => LEFT + (w - LEFT - RIGHT) * (last > first ? (e - first) / (last - first) : 0.5);
+  const t = v => chart.log ? (Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) : (v - lo) / (hi - lo);
+  const y = v => TOP + (h - TOP - BOTTOM) * (1 - t(v));
+  const usable = v => v !== null && (!chart.log || v > 0);
+  const left = x(Math.max(first, STORY.first - 0.5)), right = x(Math.min(last, STORY.last + 0.5));
+  if (right > left) svg.append(el("rect", {class: "band", x: left, y: TOP, width: right - left, height: h - TOP - BOTTOM}));
+  if (chart.id === DATA.charts[0].id && right - left > 76)
+    svg.append(el("text", {x: left + 4, y: TOP + 14}, epochs(STORY.first, STORY.last)));
+  for (const v of chart.ticks) {
+    svg.append(el("line", {class: "grid", x1: LEFT, x2: w - RIGHT, y1: y(v), y2: y(v)}));
+    svg.append(el("text", {x: LEFT - 4, y: y(v) + 4, "text-anchor": "end"}, shown(chart, v)));
   }
-  section.append(grads);
-  // Saturation bars
-  section.append(Object.assign(document.createElement("h3"), {textContent: "saturated units after each hidden layer (σ′ < 0.01)"}));
-  const sh = 8 + (n - 1) * rowH;
-  const sats = el("svg", {viewBox: `0 0 ${W} ${sh}`, class: "sats"});
-  const satBars = [], satValues = [];
-  for (let i = 0; i < n - 1; i++) {
-    const y = 4 + i * rowH;
-    sats.append(el("text", {x: 0, y: y + 15}, "layer " + DATA.layers[i]));
-    sats.append(el("rect", {x: LEFT, y: y, height: rowH - 8, width: W - LEFT - RIGHT, fill: "#f2f2f2"}));
-    const bar = el("rect", {x: LEFT, y: y, height: rowH - 8, width: 0, class: "bar sat"});
-    const value = el("text", {x: W - RIGHT + 6, y: y + 14, class: "value"});
-    sats.append(bar, value); satBars.push(bar); satValues.push(value);
+  if (chart.guide !== null) svg.append(el("line", {class: "guide", x1: LEFT, x2: w - RIGHT, y1: y(chart.guide), y2: y(chart.guide)}));
+  svg.append(el("line", {class: "axis", x1: LEFT, x2: w - RIGHT, y1: h - BOTTOM, y2: h - BOTTOM}));
+  for (const e of ticks)
+    svg.append(el("text", {x: x(e), y: h - 6, "text-anchor": e === first ? "start" : e === last ? "end" : "middle"}, String(e)));
+  for (const loss of LOSSES) {   // one polyline per stretch of numbers (a missing value breaks the curve)
+    let points = [];
+    const flush = () => { if (points.length) svg.append(el("polyline", {class: "curve " + loss, points: points.join(" ")})); points = []; };
+    for (let e = first; e <= last; e++) {
+      const v = chart.values[loss][e - 1];
+      if (usable(v)) points.push(`${x(e).toFixed(1)},${y(v).toFixed(1)}`); else flush();
+    }
+    flush();
   }
-  section.append(sats);
-  // Curves
-  section.append(Object.assign(document.createElement("h3"), {textContent: "train loss (left) and accuracy, train solid, test dashed (right)"}));
-  const ch = 150, cw = (W - 20) / 2, E = DATA.epochs;
-  const curves = el("svg", {viewBox: `0 0 ${W} ${ch}`, class: "curves"});
-  const px = (x0, e) => x0 + 34 + (cw - 44) * (E > 1 ? (e - 1) / (E - 1) : 0.5);
-  const py = v => 10 + (ch - 40) * (1 - v);
-  const line = (x0, vals, scale, cls) => el("polyline", {class: "curve " + cls,
-    points: vals.map((v, i) => `${px(x0, i + 1).toFixed(1)},${py(v / scale).toFixed(1)}`).join(" ")});
-  for (const x0 of [0, cw + 20]) {
-    curves.append(el("line", {x1: x0 + 34, x2: x0 + cw - 10, y1: py(0), y2: py(0), class: "axis"}));
-    curves.append(el("line", {x1: x0 + 34, x2: x0 + 34, y1: py(0), y2: py(1), class: "axis"}));
-    curves.append(el("text", {x: x0 + 34, y: ch - 8}, "1"), el("text", {x: x0 + cw - 10, y: ch - 8, "text-anchor": "end"}, String(E)));
-  }
-  curves.append(el("text", {x: 30, y: py(1) + 4, "text-anchor": "end"}, lossMax.toPrecision(2)));
-  curves.append(el("text", {x: 30, y: py(0) + 4, "text-anchor": "end"}, "0"));
-  curves.append(el("text", {x: cw + 50, y: py(1) + 4, "text-anchor": "end"}, "1"));
-  curves.append(el("text", {x: cw + 50, y: py(DATA.target) + 4, "text-anchor": "end"}, String(DATA.target)));
-  curves.append(el("line", {x1: cw + 54, x2: W - 10, y1: py(DATA.target), y2: py(DATA.target), class: "target"}));
-  curves.append(line(0, run.train_loss, lossMax, loss));
-  curves.append(line(cw + 20, run.train_accuracy, 1, loss));
-  curves.append(line(cw + 20, run.test_accuracy, 1, loss + " test"));
-  const markers = [0, cw + 20].map(x0 => { const m = el("line", {y1: py(0), y2: py(1), class: "marker"}); curves.append(m); return [x0, m]; });
-  const dots = [[0, run.train_loss, lossMax], [cw + 20, run.train_accuracy, 1]].map(([x0, vals, s]) => {
-    const d = el("circle", {r: 4, fill: "#222"}); curves.append(d); return [x0, vals, s, d]; });
-  section.append(curves);
-  figures[loss] = {summary, bars, values, satBars, satValues, markers, dots, px, py, run};
+  c.marker = el("line", {class: "marker", y1: TOP, y2: h - BOTTOM});
+  svg.append(c.marker);
+  c.dots = {};
+  for (const loss of LOSSES) { c.dots[loss] = el("circle", {class: "dot " + loss, r: 4}); svg.append(c.dots[loss]); }
+  c.x = x; c.y = y; c.usable = usable;
 }
 
 function show(epoch) {
-  document.getElementById("epoch-value").textContent = epoch + " / " + DATA.epochs;
-  for (const loss in figures) {
-    const f = figures[loss], r = f.run, i = epoch - 1;
-    f.summary.textContent = `epoch ${epoch}: train loss ${fmt(r.train_loss[i])}, train accuracy ${pct(r.train_accuracy[i])}, ` +
-      `test accuracy ${pct(r.test_accuracy[i])}; ${pct(DATA.target)} train accuracy first at epoch ` +
-      (r.reached === null ? "never" : r.reached);
-    r.grad_norm[i].forEach((v, j) => {
-      const x = barX(v);
-      f.bars[j].setAttribute("width", Math.max(0, x - LEFT).toFixed(1));
-      f.values[j].setAttribute("x", (x + 5).toFixed(1));
-      f.values[j].textContent = fmt(v);
-    });
-    r.saturated[i].slice(0, DATA.layers.length - 1).forEach((v, j) => {
-      f.satBars[j].setAttribute("width", ((W - LEFT - RIGHT) * (v || 0)).toFixed(1));
-      f.satValues[j].textContent = pct(v);
-    });
-    for (const [x0, m] of f.markers) { const x = f.px(x0, epoch).toFixed(1); m.setAttribute("x1", x); m.setAttribute("x2", x); }
-    for (const [x0, vals, s, d] of f.dots) { d.setAttribute("cx", f.px(x0, epoch).toFixed(1)); d.setAttribute("cy", f.py(vals[i] / s).toFixed(1)); }
+  state.epoch = epoch;
+  document.getElementById("epoch-value").textContent = `${epoch} / ${DATA.epochs}`;
+  for (const c of charts) {
+    c.marker.setAttribute("x1", c.x(epoch).toFixed(1));
+    c.marker.setAttribute("x2", c.x(epoch).toFixed(1));
+    for (const loss of LOSSES) {
+      const v = c.chart.values[loss][epoch - 1], dot = c.dots[loss];
+      c.values[loss].textContent = `${DATA.names[loss]} ${shown(c.chart, v)}`;
+      dot.setAttribute("visibility", c.usable(v) ? "visible" : "hidden");
+      if (c.usable(v)) { dot.setAttribute("cx", c.x(epoch).toFixed(1)); dot.setAttribute("cy", c.y(v).toFixed(1)); }
+    }
   }
 }
 
-document.getElementById("setup").textContent = DATA.title + ", " + DATA.epochs + " epochs";
-document.querySelectorAll(".run").forEach(build);
+function redraw() { charts.forEach(draw); show(state.epoch); }
+
 const slider = document.getElementById("epoch");
-slider.max = DATA.epochs;
+function setView(view, epoch) {
+  Object.assign(state, {view, epoch});
+  slider.min = view.first; slider.max = view.last; slider.value = epoch;
+  redraw();
+}
 slider.addEventListener("input", () => show(Number(slider.value)));
-show(1);
+
+const first = DATA.charts.find(c => c.id.startsWith("layer-")).id, layerName = first.slice("layer-".length);
+const reached = loss => DATA.story.reached[loss] === null ? `never reaches ${pct(DATA.target)}`
+  : `reaches ${pct(DATA.target)} at epoch ${DATA.story.reached[loss]}`;
+const PRESETS = {
+  story: {view: ZOOM, epoch: STORY.last, said: () => {
+    const e = STORY.last, count = STORY.last - STORY.first + 1, span = epochs(STORY.first, e);
+    return `${span[0].toUpperCase() + span.slice(1)}: cross-entropy's layer-${layerName} gradient is the larger ` +
+      `in ${DATA.story.larger} of ${count === 1 ? "this 1 epoch" : `these ${count} epochs`}. At epoch ${e} the ` +
+      `output errors are ${fmt(value("output_error", "mse", e))} (MSE) and ${fmt(value("output_error", "ce", e))} ` +
+      `(cross-entropy); per unit of error the logits get ${fmt(value("logit_gain", "mse", e))} and ` +
+      `${fmt(value("logit_gain", "ce", e))}. Cross-entropy ${reached("ce")}, MSE ${reached("mse")}.`; }},
+  late: {view: ALL, epoch: DATA.epochs, said: () => {
+    const e = DATA.epochs;
+    return `Epoch ${e}: layer ${layerName}'s gradient is ${fmt(value(first, "mse", e))} under MSE and ` +
+      `${fmt(value(first, "ce", e))} under cross-entropy, with output errors of ${fmt(value("output_error", "mse", e))} ` +
+      `and ${fmt(value("output_error", "ce", e))}: per unit of error the logits get ${fmt(value("logit_gain", "mse", e))} ` +
+      `under MSE and ${fmt(value("logit_gain", "ce", e))} under cross-entropy.`; }},
+};
+const said = document.querySelector(".try .said");
+for (const button of document.querySelectorAll("[data-preset]")) {
+  const preset = PRESETS[button.dataset.preset];
+  if (button.dataset.preset === "story") button.textContent = `The first ${STORY.last} epochs`;
+  button.addEventListener("click", () => {
+    const pressing = button.getAttribute("aria-pressed") !== "true";
+    document.querySelectorAll("[data-preset]").forEach(b => b.setAttribute("aria-pressed", String(b === button && pressing)));
+    said.textContent = pressing ? preset.said() : "";
+    setView(pressing ? preset.view : ALL, pressing ? preset.epoch : state.epoch);
+  });
+}
+
+document.getElementById("setup").textContent = `${DATA.title}, ${DATA.epochs} epochs`;
+document.querySelectorAll(".target").forEach(e => { e.textContent = pct(DATA.target); });
+document.getElementById("story-label").textContent = `${epochs(STORY.first, STORY.last)}: ` +
+  (DATA.story.reached.ce === null ? `cross-entropy never reaches ${pct(DATA.target)} train accuracy`
+    : `until cross-entropy reaches ${pct(DATA.target)} train accuracy`);
+setView(ALL, 1);
+let drawnWidth = 0;
+new ResizeObserver(() => {   // the charts are drawn at the size they are shown, so their text stays 12 px
+  const width = charts[0].figure.clientWidth;
+  if (width !== drawnWidth) { drawnWidth = width; redraw(); }
+}).observe(document.getElementById("charts"));

@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(softmax against one-hot) and under cross-entropy, recording each layer's gradients; print "
                     "per layer the mean weight-gradient norm over the first epochs and the epoch each run "
                     "reaches 90%% train accuracy, and write into --out compare.csv, compare.png and "
-                    "compare.html (both runs side by side, one epoch slider).")
+                    "compare.html (both runs on shared axes, one epoch slider).")
     compare.add_argument("--dataset", choices=DATASETS, default=together.dataset,
                          help=f"the data (default {together.dataset}; digits needs scikit-learn)")
     compare.add_argument("--hidden", type=layer_widths, default=together.hidden,

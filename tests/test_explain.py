@@ -12,6 +12,7 @@ import pytest
 
 from minigrad import cli, viz
 from minigrad.lessons import explain
+from minigrad.pages.colours import LOSS_COLOURS
 from minigrad.viz.dot import ZERO
 
 FIGURES = Path(__file__).resolve().parent.parent / "docs" / "figures"
@@ -69,6 +70,12 @@ def test_the_sigma_prime_edges_are_bold_and_coloured():
     source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source
     highlighted = re.findall(r"^\s+(\w+) -> (\w+) \[.*penwidth=3.*$", source, re.M)
     assert len(highlighted) == 2 and {tail.split("_")[0] for tail, _ in highlighted} == {"mse", "ce"}
+
+
+def test_each_graphs_title_is_in_its_losss_colour():
+    source = explain.side_by_side_graph(1.0, 2.0, 2.0, 0.0).source
+    for loss, title in (("mse", "MSE: L"), ("ce", "cross-entropy: L")):
+        assert re.search(rf'fontcolor="{LOSS_COLOURS[loss]}"[^\]]*label="{title}', source), loss
 
 
 def test_the_cross_entropy_branch_that_passes_no_gradient_is_grey():

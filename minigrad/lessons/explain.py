@@ -23,6 +23,7 @@ import numpy as np
 import minigrad.functional as F
 from minigrad import viz
 from minigrad.core.tensor import Tensor
+from minigrad.pages.colours import LOSS_COLOURS
 from minigrad.viz import graph_picture
 from minigrad.viz.dot import legend_text, number_text, picture_to_dot
 
@@ -156,6 +157,7 @@ def summary(x: float, w: float, b: float, y: float) -> str:
     return "\n".join(lines)
 
 
+FIGURE_TITLE = "σ′(z) multiplies the gradient under MSE, and cancels under cross-entropy"
 TITLES = {"mse_": "MSE: L = ½(a − y)²", "ce_": "cross-entropy: L = −[y ln a + (1 − y) ln(1 − a)]"}
 
 
@@ -172,14 +174,23 @@ def side_by_side_graph(x: float, w: float, b: float, y: float) -> viz.GradientGr
 def figure_of(pictures: list[tuple[str, graph_picture.Picture]]) -> viz.GradientGraph:
     """The MSE and cross-entropy pictures side by side, under one title and legend."""
     figure = viz.GradientGraph(graph_attr={"rankdir": "TB", "fontname": "Helvetica", "labelloc": "t",
-                                           "fontsize": "16", "label": "σ′(z) multiplies the gradient under MSE, "
-                                           "and cancels under cross-entropy\\n" + legend_text()})
+                                           "fontsize": "16", "label": FIGURE_TITLE + "\\n" + legend_text()})
     for prefix, picture in pictures:
-        part = picture_to_dot(picture, number_text, title=TITLES[prefix],
-                                  id_prefix=prefix)
-        part.name = f"cluster_{prefix}"  # a subgraph named cluster_* is drawn in its own box
-        figure.subgraph(part)
+        figure.subgraph(loss_cluster(prefix, picture))
     return figure
+
+
+def loss_cluster(prefix: str, picture: graph_picture.Picture) -> viz.GradientGraph:
+    """One loss's picture ("mse_" or "ce_") in its own box, under its title in that loss's colour.
+
+    >>> part = loss_cluster("ce_", graph_picture.describe(cross_entropy_of(neuron(1, 2, 2), 0)))
+    >>> part.name, part.graph_attr["fontcolor"] == LOSS_COLOURS["ce"]
+    ('cluster_ce_', True)
+    """
+    part = picture_to_dot(picture, number_text, title=TITLES[prefix], id_prefix=prefix)
+    part.name = f"cluster_{prefix}"  # a subgraph named cluster_* is drawn in its own box
+    part.graph_attr["fontcolor"] = LOSS_COLOURS[prefix.rstrip("_")]
+    return part
 
 
 def fused_graph(x: float, w: float, b: float, y: float) -> viz.GradientGraph:

@@ -4,8 +4,13 @@
 
 One self-contained HTML file (inline SVG, CSS and JavaScript; no network).
 Sliders set x, w, b and the target y; as they move, both graphs' numbers,
-the highlighted σ′ edge with its chain-rule product, a plot of ∂L/∂z against
-z and a strip of gradient descent from the current start all follow.
+the highlighted σ′ edge with its chain-rule product, how much of
+cross-entropy's ∂L/∂z MSE passes back, a plot of ∂L/∂z against z (linear, or
+log |∂L/∂z| where MSE's collapse reads as orders of magnitude) and a strip of
+gradient descent from the current start all follow. "Try this" presets move
+all four sliders at once to a neuron worth looking at (PRESETS). Each graph is
+its own SVG, so on a phone they stack, each at a size whose text stays
+readable.
 
 Every number on the page comes from minigrad. The neuron and both losses are
 built once on tensors that hold every point of the slider grid at once (the
@@ -20,6 +25,8 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,21 +37,34 @@ from minigrad.core.tensor import Tensor
 from minigrad.lessons import explain, explain_replay
 from minigrad.pages.builder import build_page
 from minigrad.viz import graph_picture
+from minigrad.viz.dot import legend_text
 from minigrad.viz.rendering import RenderError, image_bytes
 
-# The slider grid: 7 × 9 × 9 × 5 = 2,835 neurons (the page stays under 2 MB
-# even when explain's own x, w, b and y are added), each number stored once
-# per slider it depends on (b's value depends on b alone).
+# The slider grid: 7 × 9 × 9 × 5 = 2,835 neurons, 3,150 with the peak preset's w = ln 2 (the page stays under
+# 2 MB even when explain's own x, w, b and y are added), each number stored once per slider it depends on (b's
+# value depends on b alone).
 GRID = {"x": np.array([-2, -1, -0.5, 0, 0.5, 1, 2]), "w": np.linspace(-4, 4, 9), "b": np.linspace(-4, 4, 9),
         "y": np.linspace(0, 1, 5)}
 Z_AXIS = np.linspace(-12, 12, 241)   # the ∂L/∂z plot
 DESCENT_STEPS, DESCENT_RATE = 20, 1.0
+SIDE_BY_SIDE_PX, SMALLEST_PX, MAX_SCALE = 12, 11, 1.3  # the graphs' smallest text, in screen px; their largest scale
+# The "Try this" neurons (the buttons' data-preset in explain.html), each with the plot's scale it is best seen on:
+# saturated and wrong (z = 12: MSE's ∂L/∂z is σ′ = 6e-6 of cross-entropy's); the top of MSE's curve for y = 0
+# (∂L/∂z = a²(1 − a) is largest at a = 2/3, z = ln 2, where w·x + b is ln 2 exactly); nearly right with y = 1.
+PRESETS = {"saturate": ({"x": 2.0, "w": 4.0, "b": 4.0, "y": 0.0}, "log"),
+           "peak": ({"x": 1.0, "w": float(np.log(2.0)), "b": 0.0, "y": 0.0}, "linear"),
+           "right": ({"x": 1.0, "w": 2.0, "b": 2.0, "y": 1.0}, "log")}
 
 
 def grid_with(start: dict[str, float]) -> dict[str, np.ndarray]:
-    """The slider grid with the starting neuron's own values added, so the page
-    opens on exactly the neuron that `minigrad explain` printed."""
-    return {name: np.union1d(values, [start[name]]) for name, values in GRID.items()}
+    """The slider grid with the starting neuron's own values and every preset's added, so the page opens on
+    exactly the neuron that `minigrad explain` printed and each preset lands exactly on its neuron.
+
+    >>> grid_with({"x": 1.3, "w": 2.0, "b": 2.0, "y": 0.0})["x"].tolist()
+    [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.3, 2.0]
+    """
+    neurons = [start, *(neuron for neuron, _ in PRESETS.values())]
+    return {name: np.union1d(values, [neuron[name] for neuron in neurons]) for name, values in GRID.items()}
 
 
 def compress(table: dict[str, np.ndarray], shape: tuple[int, ...]) -> tuple[dict[str, list[int]], str]:
@@ -121,13 +141,6 @@ def page(start: dict[str, float]) -> str:
         keys[prefix] = _readout_keys(prefix, picture, one)
         zero.update(_zero_keys(prefix, picture))
         pictures.append((prefix, _with_widest(picture, numbers)))
-    figure = explain.figure_of(pictures)
-    try:
-        svg = image_bytes(figure.source, "svg").decode()
-        svg = svg[svg.index("<svg"):]
-    except RenderError as error:  # the sliders and plots still work; the DOT is beside the page
-        svg = f'<p class="missing">The graphs could not be drawn ({html.escape(str(error))}). Their DOT ' \
-              'source is mse_vs_ce.dot, beside this page.</p>'
     index, blob = compress(table, shape)
     curves = _gradient_curves(grid["y"])
     descent = {}
@@ -136,11 +149,55 @@ def page(start: dict[str, float]) -> str:
         descent[name] = _base64(losses.astype(np.float16))  # the curve: only drawn
         descent[name + "_end"] = _base64(losses[..., -1])   # the last loss, printed
     data = {"grid": {name: values.tolist() for name, values in grid.items()},
-            "start": {name: int(np.searchsorted(grid[name], value)) for name, value in start.items()},
+            "start": _indices(grid, start),
             "index": index, "numbers": blob, "lines": lines, "keys": keys, "zero": zero,
-            "curves": curves, "descent": descent, "descentSteps": DESCENT_STEPS, "descentRate": DESCENT_RATE}
+            "curves": curves, "descent": descent, "descentSteps": DESCENT_STEPS, "descentRate": DESCENT_RATE,
+            "presets": {name: {"at": _indices(grid, neuron), "scale": scale}
+                        for name, (neuron, scale) in PRESETS.items()}}
     return build_page("explain", title="minigrad explain: σ′ under MSE and under cross-entropy", data=data,
-                      figure=svg)
+                      figure=figure_html(pictures))
+
+
+def figure_html(pictures: list[tuple[str, graph_picture.Picture]]) -> str:
+    """The graphs of `pictures` (("mse_", picture), ("ce_", picture)) under one title, with the legend under
+    them in HTML. Each graph is its own SVG: side by side where both fit with text of at least 12 px, stacked
+    where not, and on a screen too narrow for text of 11 px, scrolling sideways in its own box. Without a
+    renderer: a note saying so.
+
+    >>> one = explain.neuron(1, 2, 2)
+    >>> text = figure_html([("ce_", graph_picture.describe(explain.cross_entropy_of(one, 0)))])
+    >>> text.count("<svg"), 'id="ce_graph0"' in text
+    (1, True)
+    """
+    legend = "".join(f"<li>{html.escape(line)}</li>" for line in legend_text().split("\\l") if line)
+    try:
+        figures = []
+        for prefix, picture in pictures:
+            graph = viz.GradientGraph(graph_attr={"fontname": "Helvetica"})
+            graph.subgraph(explain.loss_cluster(prefix, picture))
+            svg = image_bytes(graph.source, "svg").decode()
+            figures.append(_readable(re.sub(r' id="', f' id="{prefix}', svg[svg.index("<svg"):])))
+    except RenderError as error:  # the sliders and plots still work; the DOT is beside the page
+        return f'<p class="missing">The graphs could not be drawn ({html.escape(str(error))}). Their DOT ' \
+               'source is mse_vs_ce.dot, beside this page.</p>'
+    return f'<h2>{html.escape(explain.FIGURE_TITLE)}</h2>\n<div class="graph-pair">{"".join(figures)}</div>\n' \
+           f'<ul class="legend">{legend}</ul>'
+
+
+def _readable(svg: str) -> str:
+    """One graph's SVG in its <figure>, sized by CSS so that its smallest text is shown at least
+    SIDE_BY_SIDE_PX when beside the other graph, never below SMALLEST_PX, and at most MAX_SCALE × its size."""
+    width = float(re.search(r'viewBox="[\d.-]+ [\d.-]+ ([\d.]+)', svg).group(1))
+    smallest = min(float(size) for size in re.findall(r'font-size="([\d.]+)"', svg))
+    return f'<figure class="graph" style="flex: {width:.0f} 1 {math.ceil(width * SIDE_BY_SIDE_PX / smallest)}px; ' \
+           f'max-width: {width * MAX_SCALE:.0f}px"><div class="wide-figure">' + \
+           svg.replace("<svg ", f'<svg style="min-width: {math.ceil(width * SMALLEST_PX / smallest)}px" ', 1) + \
+           "</div></figure>"
+
+
+def _indices(grid: dict[str, np.ndarray], neuron: dict[str, float]) -> dict[str, int]:
+    """Where each of the neuron's values is on the grid (it is there: grid_with put it there)."""
+    return {name: int(np.searchsorted(grid[name], value)) for name, value in neuron.items()}
 
 
 def _readout_keys(prefix: str, picture: graph_picture.Picture, n: explain.Neuron) -> dict[str, str]:

@@ -192,7 +192,7 @@ function setUpHeatmaps() {
   $("heatmap-layer").textContent = h.layer;
   $("heatmap-note").textContent = `Each square is the input plane (as the decision boundary); colour: the unit's
     ${h.kind} output there, ` + (h.kind === "ReLU" ? `from white at 0 to blue at ${num(h.hi)} (the largest output
-    over the kept epochs).` : `orange at ${num(h.lo)}, white at ${num(h.mid)}, blue at ${num(h.hi)}.`) +
+    over the slider's epochs).` : `orange at ${num(h.lo)}, white at ${num(h.mid)}, blue at ${num(h.hi)}.`) +
     (h.units > units ? ` The first ${units} of ${h.units} units.` : "");
 }
 
@@ -276,7 +276,8 @@ slider.max = LAST;
 slider.value = 0;
 $("run").textContent = DATA.title;
 $("record-every").textContent = DATA.record_every;
-$("kept").textContent = DATA.epochs.length === EPOCHS ? "every epoch" : `${DATA.epochs.length} of the ${EPOCHS} epochs, evenly spread`;
+$("kept").textContent = DATA.epochs.length === EPOCHS ? "every epoch"
+  : `${DATA.epochs.length} of the ${EPOCHS} epochs, evenly spread`;
 $("loss-name").textContent = DATA.loss_name;
 document.querySelector(".key.loss").classList.add(DATA.loss);
 document.querySelectorAll(".update-healthy").forEach(e => { e.textContent = num(DATA.update_rule.healthy); });

@@ -317,4 +317,8 @@ show(0);
 Promise.all(unpacking).then(() => {
   show(+slider.value);
   document.body.dataset.ready = "true";
+}, () => {  // a browser without DecompressionStream: every panel but the boundary and the heat maps
+  ["boundary-panel", "heatmap-panel"].forEach(id => {
+    $(id).querySelector(".note").textContent = "This browser cannot unpack the snapshots (no DecompressionStream).";
+  });
 });

@@ -27,9 +27,11 @@ from minigrad.training.gradient_stats import GradientStats
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 # Gradient statistics (training/gradient_stats.py) are recorded on one minibatch step in RECORD_EVERY, which
-# keeps a default `minigrad train` run within 15% of its time without them; SNAPSHOTS epochs keep the model's
-# predictions on a SNAPSHOT_GRID × SNAPSHOT_GRID grid over the plane (2-D datasets), for report.html.
-RECORD_EVERY, SNAPSHOTS, SNAPSHOT_GRID = 2, 10, 40
+# keeps a default `minigrad train` run within 15% of its time without them. For report.html (2-D datasets),
+# every epoch up to SNAPSHOTS of them keeps the model's predictions on a SNAPSHOT_GRID × SNAPSHOT_GRID grid over
+# the plane (a forward pass over 1,600 points, a few % of a default run's time) and the first hidden layer's
+# first HIDDEN_UNITS units on every HIDDEN_STEP-th point of it (the heat maps: 15 MB for a default run).
+RECORD_EVERY, SNAPSHOTS, SNAPSHOT_GRID, HIDDEN_UNITS, HIDDEN_STEP = 2, 150, 40, 64, 2
 
 
 @dataclass
@@ -45,7 +47,8 @@ class TrainResult:
     stats: dict[str, Any] = field(default_factory=dict)
     # 2-D datasets: "epochs" (the snapshot epochs), "xs", "ys" (the grid's axes) and "predicted",
     # (snapshots, len(ys), len(xs)), the class predicted at each grid point after that epoch, and "hidden",
-    # (snapshots, units, len(ys), len(xs)), each unit of the first hidden layer's activation there
+    # (snapshots, units, rows, columns), the activation of each of the first hidden layer's first HIDDEN_UNITS
+    # units at the points ys[::HIDDEN_STEP] × xs[::HIDDEN_STEP]
     snapshots: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -157,7 +160,8 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
     """Train as `config` says; call `on_epoch(row)` after each epoch (for a progress display).
     Stops with TrainingDiverged at the first minibatch whose loss is not finite. Gradient
     statistics are recorded on one step in `record_every`, one record per epoch (result.stats);
-    for 2-D data, the predictions over the plane after a few epochs (result.snapshots).
+    for 2-D data, the predictions over the plane after every epoch, or SNAPSHOTS epochs evenly
+    spread in a longer run (result.snapshots).
 
     >>> result = fit(TrainConfig(dataset="xor", epochs=2))
     >>> sorted(result.history[-1])
@@ -189,7 +193,9 @@ def fit(config: TrainConfig, on_epoch: Callable[[dict[str, float]], None] | None
             if epoch in snapshot_epochs:
                 first_layer, logits = _forward_over_grid(model, grid[2])
                 predicted.append(logits.argmax(axis=1).reshape(len(grid[1]), len(grid[0])))
-                hidden.append(first_layer.T.reshape(-1, len(grid[1]), len(grid[0])))
+                plane = first_layer.reshape(len(grid[1]), len(grid[0]), -1)  # (ys, xs, units)
+                # a copy of the heat maps' points only: the whole grid's activations are not kept alive
+                hidden.append(plane[::HIDDEN_STEP, ::HIDDEN_STEP, :HIDDEN_UNITS].transpose(2, 0, 1).copy())
             if on_epoch:
                 on_epoch(result.history[-1])
     finally:
@@ -224,13 +230,16 @@ def _forward_over_grid(model: nn.Sequential, points: np.ndarray) -> tuple[np.nda
 
 
 def snapshot_epochs_of(epochs: int, count: int = SNAPSHOTS) -> list[int]:
-    """The epochs after which the predictions over the plane are kept: `count`
-    of them, evenly spread, the first and the last included.
+    """The epochs after which the predictions over the plane are kept: every
+    epoch, or in a run of more than `count` epochs `count` of them, evenly
+    spread, the first and the last included.
 
-    >>> snapshot_epochs_of(150)
-    [1, 18, 34, 51, 67, 84, 100, 117, 133, 150]
     >>> snapshot_epochs_of(3)
     [1, 2, 3]
+    >>> snapshot_epochs_of(150) == list(range(1, 151))
+    True
+    >>> snapshot_epochs_of(1000, count=5)
+    [1, 251, 500, 750, 1000]
     """
     return sorted({int(e) for e in np.rint(np.linspace(1, epochs, min(count, epochs)))})
 

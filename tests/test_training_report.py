@@ -369,3 +369,30 @@ class TestOnAPhone:
         width = page_width(phone.page)
         assert width["page"] <= width["screen"] and width["zoom"] == 1, width
         assert phone.problems() == []
+
+
+def test_the_gradient_flow_picture_names_the_layers_as_the_page_does(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+    from minigrad.training import plots
+
+    labels = []
+    drawn = plots.gradient_flow
+
+    def recording(stats, path, epochs=None, layers=None):
+        labels.append(layers)
+        return drawn(stats, path, epochs, layers)
+
+    monkeypatch.setattr(plots, "gradient_flow", recording)
+    result = training.fit(training.TrainConfig(dataset="xor", hidden=(4, 4), epochs=2))
+    training.write_outputs(result, tmp_path)
+    assert labels == [["Linear 1", "Linear 2", "Linear 3"]]
+    assert labels[0] == training_report.run_layer_names(result)[0]
+
+
+def test_gradient_flow_refuses_as_many_names_as_it_has_no_layers_for(tmp_path):
+    pytest.importorskip("matplotlib")
+    from minigrad.training import plots
+
+    stats = {"grad_mean": np.ones((1, 2)), "grad_max": np.ones((1, 2)), "parameter_names": ["0.weight", "0.bias"]}
+    with pytest.raises(ValueError, match="gradient_flow: got 2 layer names for 1 layers with weights"):
+        plots.gradient_flow(stats, tmp_path / "flow.png", layers=["Linear 1", "Linear 2"])

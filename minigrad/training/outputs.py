@@ -58,7 +58,8 @@ def write_outputs(result: TrainResult, out: str | Path) -> tuple[list[Path], lis
         if result.splits[0].ndim == 2 and result.splits[0].shape[1] == 2:
             written.append(decision_boundary_picture(result, out / "decision_boundary.png"))
         if result.stats:
-            written.append(plots.gradient_flow(result.stats, out / "gradient_flow.png"))
+            written.append(plots.gradient_flow(result.stats, out / "gradient_flow.png",
+                                               layers=report.run_layer_names(result)[0]))
     except ImportError as missing:
         notes.append(f"no PNG pictures: {missing}")
     if result.stats:  # the page needs no optional package

@@ -86,12 +86,14 @@ def decision_boundary_figure(model: Module, X: np.ndarray, y: np.ndarray, title:
     return figure
 
 
-def gradient_flow(stats: dict, path: str | Path, epochs: Sequence[int] | None = None) -> Path:
+def gradient_flow(stats: dict, path: str | Path, epochs: Sequence[int] | None = None,
+                  layers: Sequence[str] | None = None) -> Path:
     """plot_grad_flow-style bars: for each layer's weight, the mean |grad| (dark)
     and the largest |grad| (light) over an epoch, for the first and the last
     epoch (or the epochs given, numbered from 1), on a log scale. `stats` is
-    GradientStats.arrays() with "parameter_names" added (TrainResult.stats).
-    Returns the path.
+    GradientStats.arrays() with "parameter_names" added (TrainResult.stats);
+    `layers` names the layers with weights as the report does ("Linear 1", …;
+    by default the weights' module names). Returns the path.
 
     >>> import tempfile
     >>> stats = {"grad_mean": np.array([[0.1, 0.2], [0.01, 0.02]]), "grad_max": np.array([[1.0, 2.0], [0.1, 0.2]]),
@@ -116,7 +118,10 @@ def gradient_flow(stats: dict, path: str | Path, epochs: Sequence[int] | None = 
         axes.bar(offset, stats["grad_mean"][epoch - 1, weights], width, color=colour,
                  label=f"epoch {epoch}: mean |grad|")
     axes.set_yscale("log")
-    axes.set_xticks(positions, [f"layer {names[i].rpartition('.')[0]}" for i in weights])
+    if layers is not None and len(layers) != len(weights):
+        raise ValueError(f"gradient_flow: got {len(layers)} layer names for {len(weights)} layers with weights")
+    axes.set_xticks(positions, list(layers) if layers is not None
+                    else [f"layer {names[i].rpartition('.')[0]}" for i in weights])
     axes.set(xlabel="weights, input side → output side", ylabel="|gradient| (log scale)",
              title="gradient flow: |∂L/∂W| per layer")
     axes.legend(fontsize="small")

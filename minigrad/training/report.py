@@ -40,7 +40,7 @@ from minigrad.training.config import LOSS_NAMES, TrainConfig
 from minigrad.training.gradient_stats import SATURATED_BELOW
 from minigrad.training.loop import TrainResult, snapshot_epochs_of
 
-__all__ = ["UPDATE_RATIO", "layer_names", "packed", "page", "page_data"]
+__all__ = ["UPDATE_RATIO", "layer_names", "packed", "page", "page_data", "run_layer_names"]
 
 # update:data, ‖ΔW‖ / ‖W‖ of a step, is healthy near 1e-3 (Karpathy, "Building makemore" part 3); the
 # page marks a value more than 10× away from it.
@@ -61,8 +61,7 @@ def page_data(result: TrainResult) -> dict[str, Any]:
     shown = [int(e) for e in snapshots["epochs"]] if snapshots else snapshot_epochs_of(epochs)
     names = list(stats["parameter_names"])
     weights = [i for i, name in enumerate(names) if name.endswith("weight")]
-    layers, activations = layer_names(result.model, [names[i].rpartition(".")[0] for i in weights],
-                                      list(stats["activation_names"]))
+    layers, activations = run_layer_names(result)
     config = result.config
     test_accuracy = [history[e - 1]["test_accuracy"] for e in shown]
     data: dict[str, Any] = {
@@ -92,6 +91,13 @@ def page_data(result: TrainResult) -> dict[str, Any]:
             data["heatmaps"] = _heatmaps(snapshots["hidden"], stats["activation_kinds"][0], activations[0],
                                          config.hidden[0])
     return data
+
+
+def run_layer_names(result: TrainResult) -> tuple[list[str], list[str]]:
+    """layer_names for a training run: its layers with weights and its activations, as the report and
+    gradient_flow.png call them."""
+    names = [name.rpartition(".")[0] for name in result.stats["parameter_names"] if name.endswith("weight")]
+    return layer_names(result.model, names, list(result.stats["activation_names"]))
 
 
 def layer_names(model: Module, weight_layers: list[str], activation_layers: list[str]) -> tuple[list[str],

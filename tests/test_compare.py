@@ -294,7 +294,7 @@ def test_the_first_40_epochs_preset_zooms_in_on_the_band_and_says_its_numbers(pa
     ticks = page.eval_on_selector_all(".chart[data-chart=logit_gain] text", "ts => ts.map(t => t.textContent)")
     assert ticks[-1] == "50"
     said = page.text_content(".said")
-    assert "is the larger in 40 of these 40 epochs" in said
+    assert "cross-entropy's Linear 1 gradient is the larger in 40 of these 40 epochs" in said
     gains = re.search(r"the logits get ([\d.]+) and ([\d.]+)\.", said).groups()
     assert [float(g) for g in gains] == pytest.approx([cell(rows, loss, 40, "0", "logit_gain") for loss in ("mse", "ce")],
                                                       rel=6e-3)
@@ -342,3 +342,15 @@ def test_at_1366_by_768_the_page_runs_without_errors_or_requests(page, window):
     page.click("[data-preset=story]")
     page.click("[data-preset=late]")
     assert window.problems() == []   # nor in this module's other tests, on the same page
+
+
+def test_the_layer_charts_name_the_layers_as_the_training_report_does(default_run):
+    from minigrad import nn
+    from minigrad.lessons import compare_page
+    from minigrad.training.report import layer_names
+
+    _, _, rows = default_run
+    data = compare_page.page_data(rows, title="t", story=(1, 40), target=0.9)
+    names = [chart["name"] for chart in data["charts"] if chart["id"].startswith("layer-")]
+    model = nn.Sequential(nn.Linear(2, 16), nn.Sigmoid(), nn.Linear(16, 16), nn.Sigmoid(), nn.Linear(16, 2))
+    assert names == layer_names(model, ["0", "2", "4"], [])[0] == ["Linear 1", "Linear 2", "Linear 3"]

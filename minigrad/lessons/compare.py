@@ -285,8 +285,8 @@ def picture(runs: list[Run], config: CompareConfig, path: str | Path) -> Path:
     panels = [("train_accuracy", layers[0], "train accuracy"),
               ("logit_gain", layers[0], "gradient at the logits per unit of\noutput error: N·‖∂L/∂z‖ / ‖softmax − y‖"),
               ("output_error", layers[0], "output error ‖softmax − y‖ (rms)"),
-              *(("grad_norm", layer, f"layer {layer} ({'output' if layer == layers[-1] else 'hidden'}): ‖∂L/∂W‖")
-                for layer in layers)]
+              *(("grad_norm", layer, f"Linear {i + 1} ({'output' if layer == layers[-1] else 'hidden'}): ‖∂L/∂W‖")
+                for i, layer in enumerate(layers))]
     height = math.ceil(len(panels) / 3)
     fig, axes = plt.subplots(height, 3, figsize=(10.2, 2.9 * height + 0.4), squeeze=False)
     for ax, (column, layer, title) in zip(axes.flat, panels):

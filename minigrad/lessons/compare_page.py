@@ -61,8 +61,9 @@ def page_data(rows: list[dict[str, Any]], *, title: str, story: tuple[int, int],
     shared = [v for values in gradients.values() for run in values.values() for v in run]  # one scale, all layers
     for i, layer in enumerate(layers):
         where = "output" if i == len(layers) - 1 else "hidden, input side" if i == 0 else "hidden"
-        charts.append(_chart(f"layer-{layer}", f"layer {layer} ({where}): ‖∂L/∂W‖ (log scale)", gradients[layer],
-                             log=True, scale_of=shared))
+        chart = _chart(f"layer-{layer}", f"Linear {i + 1} ({where}): ‖∂L/∂W‖ (log scale)", gradients[layer],
+                       log=True, scale_of=shared)
+        charts.append({**chart, "name": f"Linear {i + 1}"})  # as the training report names its layers
     first, last = story
     reached = {loss: next((e + 1 for e, a in enumerate(accuracy[loss]) if a is not None and a >= target), None)
                for loss in LOSSES}

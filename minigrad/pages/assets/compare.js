@@ -107,20 +107,20 @@ function setView(view, epoch) {
 }
 slider.addEventListener("input", () => show(Number(slider.value)));
 
-const first = DATA.charts.find(c => c.id.startsWith("layer-")).id, layerName = first.slice("layer-".length);
+const firstLayer = DATA.charts.find(c => c.id.startsWith("layer-")), first = firstLayer.id, layerName = firstLayer.name;
 const reached = loss => DATA.story.reached[loss] === null ? `never reaches ${pct(DATA.target)}`
   : `reaches ${pct(DATA.target)} at epoch ${DATA.story.reached[loss]}`;
 const PRESETS = {
   story: {view: ZOOM, epoch: STORY.last, said: () => {
     const e = STORY.last, count = STORY.last - STORY.first + 1, span = epochs(STORY.first, e);
-    return `${span[0].toUpperCase() + span.slice(1)}: cross-entropy's layer-${layerName} gradient is the larger ` +
+    return `${span[0].toUpperCase() + span.slice(1)}: cross-entropy's ${layerName} gradient is the larger ` +
       `in ${DATA.story.larger} of ${count === 1 ? "this 1 epoch" : `these ${count} epochs`}. At epoch ${e} the ` +
       `output errors are ${fmt(value("output_error", "mse", e))} (MSE) and ${fmt(value("output_error", "ce", e))} ` +
       `(cross-entropy); per unit of error the logits get ${fmt(value("logit_gain", "mse", e))} and ` +
       `${fmt(value("logit_gain", "ce", e))}. Cross-entropy ${reached("ce")}, MSE ${reached("mse")}.`; }},
   late: {view: ALL, epoch: DATA.epochs, said: () => {
     const e = DATA.epochs;
-    return `Epoch ${e}: layer ${layerName}'s gradient is ${fmt(value(first, "mse", e))} under MSE and ` +
+    return `Epoch ${e}: ${layerName}'s gradient is ${fmt(value(first, "mse", e))} under MSE and ` +
       `${fmt(value(first, "ce", e))} under cross-entropy, with output errors of ${fmt(value("output_error", "mse", e))} ` +
       `and ${fmt(value("output_error", "ce", e))}: per unit of error the logits get ${fmt(value("logit_gain", "mse", e))} ` +
       `under MSE and ${fmt(value("logit_gain", "ce", e))} under cross-entropy.`; }},

@@ -1,0 +1,201 @@
+"""The workbook (minigrad exercises): every stub fails as not implemented; minigrad's own rule, pasted into the
+stub, passes; typical mistakes, written as small edits of that rule, fail with the right op blamed and, where
+it applies, the right diagnosis; and the start/check command line: its table, exit codes, and never
+overwriting a learner's work.
+
+One rule per op: the reference solutions are minigrad's own source (inspect.getsource of the op's backward),
+pasted in; for the walk, mse and the layer, minigrad's own functions called."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from minigrad import cli, nn, ops, optim
+from minigrad.core import backward as core_backward
+from minigrad.lessons.exercises import NAMES, check, start, stub
+
+EXAMPLES = 3  # random cases per exercise in these tests (the command line runs 20)
+
+# exercise -> [(the stub's class or function, its method or None, minigrad's own code to paste in)]
+OWN = {
+    "mul": [("Mul", "backward", ops.Mul.backward)],
+    "div": [("Div", "backward", ops.Div.backward)],
+    "pow": [("Pow", "backward", ops.Pow.backward)],
+    "exp_log": [("Exp", "backward", ops.Exp.backward), ("Log", "backward", ops.Log.backward)],
+    "walk": [("backward", None, "def backward(root):\n    return dict(backward_pass(root, np.ones_like(root.data)))\n")],
+    "unbroadcast": [("unbroadcast", None, core_backward.unbroadcast)],
+    "sum_mean": [("Sum", "backward", ops.Sum.backward), ("Mean", "backward", ops.Mean.backward)],
+    "matmul": [("MatMul", "backward", ops.MatMul.backward)],
+    "sigmoid": [("SigmoidOp", "backward", ops.SigmoidOp.backward)],
+    "tanh": [("TanhOp", "backward", ops.TanhOp.backward)],
+    "relu": [("ReLUOp", "backward", ops.ReLUOp.backward)],
+    "softmax": [("SoftmaxOp", "backward", ops.SoftmaxOp.backward)],
+    "log_softmax": [("LogSoftmaxOp", "backward", ops.LogSoftmaxOp.backward)],
+    "mse": [("mse", None, "def mse(x, y):\n    return F.mse_loss(x, y, fused=False)\n")],
+    "bce": [("FusedBCE", "loss_and_gradient", ops.FusedBCE.loss_and_gradient)],
+    "cross_entropy": [("FusedCrossEntropy", "loss_and_gradient", ops.FusedCrossEntropy.loss_and_gradient)],
+    "linear": [("Linear", "forward", nn.Linear.forward)],
+    "sgd": [("SGD", "update", optim.SGD.update)],
+}
+# where minigrad's own code finds the names it uses (rule_math's where, expand_reduced, backward_pass, …)
+HOME = {"walk": "minigrad.core.backward", "unbroadcast": "minigrad.core.backward", "mse": None, "linear": None,
+        "sgd": None}
+
+
+def pasted(name: str) -> str:
+    """The exercise's stub with minigrad's own code in place of each stub method or function."""
+    text = stub(name)
+    for owner, method, code in OWN[name]:
+        source = textwrap.dedent(code if isinstance(code, str) else inspect.getsource(code))
+        tree = ast.parse(text)
+        node = next(n for n in tree.body if getattr(n, "name", None) == owner)
+        if method:
+            node = next(n for n in node.body if getattr(n, "name", None) == method)
+            source = textwrap.indent(source, "    ")
+        lines = text.splitlines(keepends=True)
+        text = "".join(lines[:node.lineno - 1]) + source + "".join(lines[node.end_lineno:])
+        home = HOME.get(name, code.__module__ if not isinstance(code, str) else None)
+        imports = "from typing import Any  # noqa\n" + (f"from {home} import *  # noqa\n" if home else "")
+        last_import = max(n.end_lineno for n in ast.parse(text).body if isinstance(n, (ast.Import, ast.ImportFrom)))
+        lines = text.splitlines(keepends=True)
+        text = "".join(lines[:last_import]) + imports + "".join(lines[last_import:])
+    return text
+
+
+# (exercise, what minigrad's own code says, the mistake, the op (or function) to blame, the diagnosis or None)
+MISTAKES = [
+    ("mul", "grad * b, grad * a", "-grad * b, grad * a", "Mul", "sign"),
+    ("mul", "grad * b, grad * a", "grad * a, grad * b", "Mul", None),  # the two swapped
+    ("mul", "grad * b, grad * a", "b, a", "Mul", None),  # the incoming gradient forgotten
+    ("div", "-grad_a * out", "grad_a * out", "Div", "sign"),
+    ("div", "-grad_a * out", "-grad * out", "Div", None),  # 1/b missing from d/db
+    ("div", "grad_a = grad / b", "grad_a = grad * b", "Div", None),
+    ("pow", "b * a ** (b - 1)", "a ** (b - 1)", "Pow", None),  # the factor b missing
+    ("pow", "grad * out * log_a", "grad * log_a", "Pow", None),  # a^b missing from d/db
+    ("exp_log", "(grad * out,)", "(out,)", "Exp", None),
+    ("exp_log", "(grad / a,)", "(grad * a,)", "Log", None),
+    ("exp_log", "(grad / a,)", "(-grad / a,)", "Log", "sign"),
+    ("walk", "return dict(backward_pass(root, np.ones_like(root.data)))", OVERWRITE := "OVERWRITE", "walk",
+     "accumulation"),
+    ("walk", "return dict(backward_pass(root, np.ones_like(root.data)))", PREORDER := "PREORDER", "walk", "order"),
+    ("unbroadcast", "    if grad.shape == shape:", "    return grad\n    if grad.shape == shape:", "unbroadcast",
+     "broadcast"),
+    ("unbroadcast", "axis=stretched, keepdims=True", "axis=stretched", "unbroadcast", "shape"),
+    ("sum_mean", "grad / self.count", "grad", "Mean", "factor"),
+    ("sum_mean", "grad / self.count", "grad / self.count / self.count", "Mean", "factor"),  # averaging twice
+    ("sum_mean", "(expand_reduced(grad, self.axis, self.keepdims, self.shape),)",
+     "(expand_reduced(-grad, self.axis, self.keepdims, self.shape),)", "Sum", "sign"),
+    ("matmul", "grad @ matrix_transpose(b)", "grad @ b", "MatMul", "shape"),  # a transposed product
+    ("matmul", "matrix_transpose(a) @ grad", "-matrix_transpose(a) @ grad", "MatMul", "sign"),
+    ("sigmoid", "grad * out * (1 - out)", "grad * out", "SigmoidOp", None),  # σ′ written as σ
+    ("sigmoid", "grad * out * (1 - out)", "grad * (1 - out)", "SigmoidOp", None),
+    ("sigmoid", "grad * out * (1 - out)", "-grad * out * (1 - out)", "SigmoidOp", "sign"),
+    ("tanh", "1 - out * out", "1 - out", "TanhOp", None),
+    ("tanh", "1 - out * out", "out * out - 1", "TanhOp", "sign"),
+    ("relu", "grad * self.positive", "grad", "ReLUOp", None),  # the gradient passed where the unit was off
+    ("relu", "grad * self.positive", "1.0 * self.positive", "ReLUOp", None),  # the incoming gradient forgotten
+    ("softmax", "(s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)", "(grad * s * (1 - s),)",
+     "SoftmaxOp", None),  # only the diagonal of the Jacobian
+    ("softmax", "(s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)",
+     "(-s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)", "SoftmaxOp", "sign"),
+    ("log_softmax", "exp(log_s) * grad.sum", "log_s * grad.sum", "LogSoftmaxOp", None),  # log s for s
+    ("log_softmax", "grad - exp(log_s) * grad.sum(axis=self.axis, keepdims=True)", "grad - exp(log_s)",
+     "LogSoftmaxOp", None),  # Σ grad missing
+    ("mse", "F.mse_loss(x, y, fused=False)", "((x - y) ** 2).sum()", "mse", "factor"),  # no mean
+    ("mse", "F.mse_loss(x, y, fused=False)", "((x - y) ** 2).mean() / x.size", "mse", "factor"),  # averaging twice
+    ("bce", "weight * (p - y) / maximum", "weight * (y - p) / maximum", "FusedBCE", "sign"),
+    ("bce", "weight * (p - y) / maximum(p * (1 - p), 1e-12)", "weight * (p - y)", "FusedBCE", None),
+    ("cross_entropy", "grad = p - t if", "grad = t - p if", "FusedCrossEntropy", "sign"),
+    ("cross_entropy", "grad = p - t if", "grad = (p - t) / len(z) if", "FusedCrossEntropy", "factor"),
+    ("linear", "return F.linear(x, self.weight, self.bias)", "return x @ self.weight.T", "linear", None),  # no bias
+    ("linear", "return F.linear(x, self.weight, self.bias)", "return x @ self.weight + self.bias", "linear",
+     "shape"),  # W not transposed
+    ("sgd", "value -= self.lr * grad", "value += self.lr * grad", "sgd", None),
+    ("sgd", "                buffer *= self.momentum\n", "", "sgd", None),  # the buffer never decays
+]
+EDITS = {  # the walk's mistakes, written out: accumulation that overwrites, and inputs before outputs
+    OVERWRITE: """grads = {root: np.ones_like(root.data)}
+    for t in reversed(topological_order(root)):
+        if t._op is not None and t in grads:
+            for p, g in vjp(t, grads[t]):
+                grads[p] = g
+    return grads""",
+    PREORDER: """grads = {root: np.ones_like(root.data)}
+    for t in topological_order(root):
+        if t._op is not None and t in grads:
+            for p, g in vjp(t, grads[t]):
+                grads[p] = grads[p] + g if p in grads else g
+    return grads""",
+}
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stubs")
+    start(folder)
+    return check(folder, examples=EXAMPLES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_stub_fails_as_not_implemented(stubs, name):
+    outcome = next(o for o in stubs.outcomes if o.name == name)
+    assert outcome.status == "not started"
+
+
+def test_the_stubs_are_at_least_fourteen_and_each_has_its_maths_and_a_hint():
+    assert len(NAMES) >= 14
+    for name in NAMES:
+        assert "Derive" in stub(name) or "Contract" in stub(name), name
+        assert "Hint:" in stub(name) and "raise NotImplementedError" in stub(name), name
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("solved")
+    for name in NAMES:
+        (folder / f"{name}.py").write_text(pasted(name), encoding="utf-8")
+    return folder, check(folder, examples=EXAMPLES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_minigrads_own_rule_pasted_in_passes(solved, name):
+    outcome = next(o for o in solved[1].outcomes if o.name == name)
+    assert outcome.status == "done", outcome.paragraph
+
+
+@pytest.fixture(scope="module")
+def mistaken(tmp_path_factory):
+    """Each mistake in its own folder, checked."""
+    outcomes = []
+    for i, (name, own, wrong, _, _) in enumerate(MISTAKES):
+        folder = tmp_path_factory.mktemp(f"mistake{i}")
+        text = pasted(name)
+        assert own in text, (name, own)
+        text = text.replace(own, EDITS.get(wrong, wrong), 1)
+        if name == "walk":
+            text = text.replace("from minigrad.core.backward import *", "from minigrad.core.backward import "
+                                "topological_order")
+        (folder / f"{name}.py").write_text(text, encoding="utf-8")
+        outcomes.append(check(folder, [name], examples=EXAMPLES).outcomes[0])
+    return outcomes
+
+
+def test_there_are_at_least_thirty_mistakes_and_two_per_exercise():
+    assert len(MISTAKES) >= 30
+    assert all(sum(m[0] == name for m in MISTAKES) >= 2 for name in NAMES)
+
+
+@pytest.mark.parametrize("i", range(len(MISTAKES)), ids=[f"{m[0]}:{m[2][:30]}" for m in MISTAKES])
+def test_a_typical_mistake_fails_with_the_right_op_blamed_and_diagnosis(mistaken, i):
+    name, _, _, blamed, diagnosis = MISTAKES[i]
+    outcome = mistaken[i]
+    assert outcome.status == "failing"
+    assert outcome.blamed == blamed, outcome.paragraph
+    if diagnosis:
+        assert outcome.diagnosis == diagnosis, outcome.paragraph
+    assert outcome.paragraph.startswith(f"{name}: failing. ")

@@ -2,7 +2,8 @@
 cross-entropy learns where MSE stalls; `minigrad train` trains a classifier on
 a toy dataset and saves its curves, pictures and checkpoint; `minigrad
 compare` trains one network under MSE and under cross-entropy and compares
-their gradients layer by layer. Each subcommand
+their gradients layer by layer; `minigrad exercises` writes a workbook of
+backward rules to write yourself, and checks them. Each subcommand
 has --help."""
 
 from __future__ import annotations
@@ -167,6 +168,23 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", type=Path, default=Path("minigrad-out"),
                          help="the folder to write into (default ./minigrad-out)")
     compare.set_defaults(run=run_compare)
+
+    exercises = commands.add_parser(
+        "exercises", help="a workbook: write the backward rules yourself, and check them",
+        description="`start DIR` writes the exercises (one .py each, a stub to fill in, the maths and a hint); "
+                    "`check [DIR] [NAME ...]` checks them on random shapes and prints a progress table and one "
+                    "paragraph per failure, with a picture of the blamed edge in DIR/feedback. Exit code: 0 all "
+                    "done, 1 some not done, 2 bad usage.")
+    actions = exercises.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=Parser)
+    start = actions.add_parser("start", help="write the exercises into a folder")
+    start.add_argument("folder", type=Path, metavar="DIR")
+    start.add_argument("--overwrite", action="store_true", help="replace exercises you have already edited")
+    start.set_defaults(run=run_exercises_start)
+    check = actions.add_parser("check", help="check the exercises of a folder (default: the current one)")
+    check.add_argument("words", nargs="*", metavar="[DIR] [NAME ...]",
+                       help="the folder, then the exercises to check (default: all, in the tutorial's order)")
+    check.add_argument("--examples", type=integer_from(1), default=20, help="random cases per exercise (default 20)")
+    check.set_defaults(run=run_exercises_check)
     return parser
 
 
@@ -305,6 +323,38 @@ class ProgressDisplay:
     def __exit__(self, *exc_info: object) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def run_exercises_start(args: argparse.Namespace) -> int:
+    """minigrad exercises start DIR: write the workbook, never over a learner's edits unless --overwrite."""
+    from minigrad.lessons.exercises import start
+    try:
+        paths = start(args.folder, overwrite=args.overwrite)
+    except (FileExistsError, NotADirectoryError) as error:
+        return fail("exercises start", str(error).removeprefix("start: "))
+    print(f"Wrote {len(paths)} exercises into {args.folder}, in the tutorial's order: "
+          f"{', '.join(p.stem for p in paths)}.\nOpen {paths[0]}, fill in the stub, then run: "
+          f"minigrad exercises check {args.folder}")
+    return 0
+
+
+def run_exercises_check(args: argparse.Namespace) -> int:
+    """minigrad exercises check [DIR] [NAME ...]: the progress table and a paragraph per failure."""
+    from minigrad.lessons.exercises import NAMES, check
+    words = list(args.words)
+    if len(words) == 1 and not Path(words[0]).is_dir() and words[0] not in NAMES:
+        return fail("exercises check", f"no folder or exercise named {words[0]}; the exercises: {', '.join(NAMES)}")
+    folder = Path(words.pop(0)) if words and (Path(words[0]).is_dir() or words[0] not in NAMES) else Path(".")
+    try:
+        import hypothesis  # noqa: F401  (the random cases are hypothesis's)
+    except ImportError:
+        return fail("exercises check", "checking needs hypothesis: pip install 'minigrad[exercises]'")
+    try:
+        progress = check(folder, words)
+    except (ValueError, FileNotFoundError) as error:
+        return fail("exercises check", str(error).removeprefix("check: "))
+    print(progress, end="")
+    return 0 if progress.done == len(progress.outcomes) else 1
 
 
 def report_written(paths: list[Path]) -> None:

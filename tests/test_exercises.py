@@ -9,6 +9,7 @@ pasted in; for the walk, mse and the layer, minigrad's own functions called."""
 from __future__ import annotations
 
 import ast
+import re
 import inspect
 import textwrap
 from pathlib import Path
@@ -199,3 +200,76 @@ def test_a_typical_mistake_fails_with_the_right_op_blamed_and_diagnosis(mistaken
     if diagnosis:
         assert outcome.diagnosis == diagnosis, outcome.paragraph
     assert outcome.paragraph.startswith(f"{name}: failing. ")
+
+
+# ------------------------------------------------------------------------------------------------ command line --
+
+def test_start_writes_every_exercise_and_says_where_to_begin(tmp_path, capsys):
+    assert cli.main(["exercises", "start", str(tmp_path / "book")]) == 0
+    assert sorted(p.stem for p in (tmp_path / "book").iterdir()) == sorted(NAMES)
+    assert f"Open {tmp_path / 'book' / 'mul.py'}" in capsys.readouterr().out
+
+
+def test_start_again_over_untouched_stubs_is_fine(tmp_path):
+    start(tmp_path)
+    assert cli.main(["exercises", "start", str(tmp_path)]) == 0
+
+
+def test_start_never_overwrites_an_edited_exercise_without_overwrite(tmp_path, capsys):
+    start(tmp_path)
+    (tmp_path / "mul.py").write_text("my work", encoding="utf-8")
+    assert cli.main(["exercises", "start", str(tmp_path)]) == 2
+    assert "already holds your work in mul.py" in capsys.readouterr().err
+    assert (tmp_path / "mul.py").read_text(encoding="utf-8") == "my work"
+    assert cli.main(["exercises", "start", str(tmp_path), "--overwrite"]) == 0
+    assert (tmp_path / "mul.py").read_text(encoding="utf-8") == stub("mul")
+
+
+@pytest.fixture(scope="module")
+def half_done(tmp_path_factory):
+    """A folder with mul solved (minigrad's own rule), sigmoid wrong (σ′ written as σ), the rest stubs."""
+    folder = tmp_path_factory.mktemp("book")
+    start(folder)
+    (folder / "mul.py").write_text(pasted("mul"), encoding="utf-8")
+    (folder / "sigmoid.py").write_text(pasted("sigmoid").replace("grad * out * (1 - out)", "grad * out"), "utf-8")
+    return folder
+
+
+def test_check_prints_the_progress_in_the_tutorials_order_and_exits_1(half_done, capsys):
+    assert cli.main(["exercises", "check", str(half_done), "--examples", "3"]) == 1
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"Exercises in {half_done}: 1 of {len(NAMES)} done\n")
+    rows = [line.split()[1] for line in printed.splitlines()[2:2 + len(NAMES)]]
+    assert rows == list(NAMES)
+    assert "  1  mul            done" in printed and "  9  sigmoid        failing" in printed
+
+
+def test_check_gives_one_paragraph_per_failure_with_shapes_op_and_relative_error(half_done, capsys):
+    cli.main(["exercises", "check", str(half_done), "sigmoid", "--examples", "3"])
+    paragraph = capsys.readouterr().out.split("\n\n")[-1]
+    assert re.match(r"sigmoid: failing\. Checked SigmoidOp\.backward on SigmoidOp of z \(\d(, \d)*\) \(float64", paragraph)
+    assert "Blamed: SigmoidOp, the gradient of z (input 0)" in paragraph
+    assert re.search(r"relative error \d\.\de[+-]\d\d", paragraph)
+
+
+def test_check_of_named_exercises_all_done_exits_0(half_done, capsys):
+    assert cli.main(["exercises", "check", str(half_done), "mul", "--examples", "3"]) == 0
+    assert capsys.readouterr().out.startswith(f"Exercises in {half_done}: 1 of 1 done")
+
+
+def test_check_reads_the_current_folder_when_given_only_names(half_done, capsys, monkeypatch):
+    monkeypatch.chdir(half_done)
+    assert cli.main(["exercises", "check", "mul", "--examples", "2"]) == 0
+    assert capsys.readouterr().out.startswith("Exercises in .: 1 of 1 done")
+
+
+@pytest.mark.parametrize("words, message", [
+    (["nope"], "no folder or exercise named nope; the exercises: mul, div, pow"),
+    (["DIR", "nope"], "no exercise named 'nope'"),
+    (["missing-folder", "mul"], "no folder missing-folder"),
+])
+def test_check_with_bad_names_or_folder_exits_2_saying_why(half_done, capsys, monkeypatch, words, message):
+    monkeypatch.chdir(half_done.parent)
+    words = [half_done.name if w == "DIR" else w for w in words]
+    assert cli.main(["exercises", "check", *words]) == 2
+    assert message in capsys.readouterr().err

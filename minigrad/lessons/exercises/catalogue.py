@@ -65,7 +65,8 @@ def start(folder: str | os.PathLike[str], overwrite: bool = False) -> list[Path]
     edited = [p for p, name in zip(paths, NAMES) if p.exists() and p.read_text(encoding="utf-8") != stub(name)]
     if edited and not overwrite:
         raise FileExistsError(f"start: {folder} already holds your work in {', '.join(p.name for p in edited)}; "
-                              "refusing to overwrite it (to start afresh: overwrite=True, on the command line --overwrite)")
+                              "refusing to overwrite it (to start afresh: overwrite=True; on the command line, "
+                              "--overwrite)")
     folder.mkdir(parents=True, exist_ok=True)
     for path, name in zip(paths, NAMES):
         path.write_text(stub(name), encoding="utf-8")

@@ -181,11 +181,11 @@ def _raised_in(error: Exception, module: ModuleType) -> str | None:
 
 def blame(root: Any) -> Any:
     """mg.blame, or the stand-in until it lands."""
-    import minigrad
-    if hasattr(minigrad, "blame"):
-        return minigrad.blame(root)
-    from minigrad.lessons.exercises.stand_in import blame as stand_in
-    return stand_in(root)
+    try:
+        from minigrad.core.blame import blame as minigrads
+    except ImportError:
+        from minigrad.lessons.exercises.stand_in import blame as minigrads
+    return minigrads(root)
 
 
 def relative_error(expected: Any, got: Any) -> float:

@@ -11,7 +11,7 @@ for the one import circle: the Tensor, in core, calls the ops, which make Tensor
     pages/        the one builder of every HTML page minigrad writes
     viz/          pictures of the graph, and the backward replay (loaded on first use: the viz extra)
     training/     data, the training loop, gradient statistics, and what a run writes
-    lessons/      `minigrad explain` and `minigrad compare`: the σ′ story, told with these numbers
+    lessons/      `minigrad explain`, `compare`: the σ′ story, told with these numbers; `exercises`: the workbook
     cli.py        the `minigrad` command
 
 >>> from minigrad import Tensor

@@ -12,6 +12,7 @@ import ast
 import re
 import inspect
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -272,3 +273,15 @@ def test_check_with_bad_names_or_folder_exits_2_saying_why(half_done, capsys, mo
     words = [half_done.name if w == "DIR" else w for w in words]
     assert cli.main(["exercises", "check", *words]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_docs_quote_what_check_prints_for_sigma_prime_written_as_sigma(tmp_path, monkeypatch, capsys):
+    page = (Path(__file__).resolve().parent.parent / "docs" / "exercises.md").read_text(encoding="utf-8")
+    command, quoted = re.search(r"```text\n\$ minigrad (exercises check [^\n]*)\n(.*?)```", page, re.S).groups()
+    monkeypatch.chdir(tmp_path)
+    start("workbook")
+    for name in ("mul", "div"):
+        Path("workbook", f"{name}.py").write_text(pasted(name), encoding="utf-8")
+    Path("workbook", "sigmoid.py").write_text(pasted("sigmoid").replace("grad * out * (1 - out)", "grad * out"), "utf-8")
+    assert cli.main(command.split()) == 1
+    assert capsys.readouterr().out == quoted

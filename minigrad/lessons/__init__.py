@@ -5,4 +5,5 @@
     explain_replay.py its replay.html: backward under both losses, step by step, σ′ at step 3
     compare.py        one network trained under MSE and under cross-entropy, layer by layer
     compare_page.py   its explorable page's data, compare.html: both runs on shared axes
+    exercises/        the workbook of `minigrad exercises`: backward rules for the learner to write, checked
 """

@@ -27,6 +27,7 @@ from typing import Any
 from minigrad import functional, information, nn, optim
 from minigrad.checkpoint import load, save
 from minigrad.core.backward import topological_order, unbroadcast
+from minigrad.core.blame import BlameReport, blame
 from minigrad.core.creation import generator, manual_seed, ones, randn, tensor, zeros
 from minigrad.core.errors import BadIndexError, ShapeError
 from minigrad.core.grad_mode import enable_grad, no_grad
@@ -38,7 +39,7 @@ from minigrad.ops.shape import concatenate, stack, where
 
 __all__ = [  # in reading order (the API reference follows it)
     "Tensor", "tensor", "zeros", "ones", "randn", "manual_seed", "generator",
-    "no_grad", "enable_grad", "grad", "hvp", "hessian", "gradcheck", "gradgradcheck",
+    "no_grad", "enable_grad", "grad", "hvp", "hessian", "gradcheck", "gradgradcheck", "blame", "BlameReport",
     "concatenate", "stack", "where", "topological_order", "unbroadcast", "Op", "save", "load",
     "ShapeError", "BadIndexError", "GradcheckError",
     "functional", "information", "nn", "optim", "viz",

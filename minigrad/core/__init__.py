@@ -7,6 +7,7 @@
     hooks.py            the handle that register_hook returns
     higher_order.py     grad, hvp, hessian: gradients as values, and derivatives of derivatives
     gradient_check.py   gradcheck, gradgradcheck: derivatives against finite differences
+    blame.py            blame: which op's backward is wrong, checked op by op (blame_diagnosis.py: how)
     creation.py         tensor, zeros, ones, randn, manual_seed
     arguments.py        how Python values become arrays: the default dtype, operands, shapes, axes
     errors.py           ShapeError, BadIndexError

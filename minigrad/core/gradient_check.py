@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.core.blame import blame
 from minigrad.core.grad_mode import enable_grad, no_grad
 from minigrad.core.higher_order import grad
 from minigrad.core.tensor import Tensor
@@ -30,7 +31,8 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
     d(sum(v·f))/dx. The inputs are copied first: their .grad and data stay as
     they were. Inputs to check must be float64 (float32 is too coarse for
     finite differences). Returns True, or raises GradcheckError naming the
-    input, the index and both values.
+    input, the index and both values, and the op whose backward is to blame
+    (`blame`), when the graph of fn has one.
 
     >>> x = Tensor(np.array([0.5, 2.0]), requires_grad=True)
     >>> gradcheck(lambda t: (t * t.log()).sum(), [x])
@@ -77,8 +79,17 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
                 projected_note = "" if one_element else (" (both are d(sum(v·f))/dx: the gradient of the output "
                                                          "f projected on a fixed random v)")
                 raise GradcheckError(f"gradcheck: input {i}, index {tuple(map(int, index))}: "
-                                     f"analytic gradient {value:.10g}, numeric {numeric:.10g}{projected_note}")
+                                     f"analytic gradient {value:.10g}, numeric {numeric:.10g}{projected_note}"
+                                     f"{_blamed(out, v)}")
     return True
+
+
+def _blamed(out: Tensor, seed: np.ndarray) -> str:
+    """The op to blame for a failed gradcheck, as a sentence to add to its message (blame.py), if one is."""
+    if out.grad_fn is None:
+        return ""
+    report = blame(out, seed)
+    return f". To blame: {report.wrong[0]}" if report.wrong else ""
 
 
 def gradgradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-6,

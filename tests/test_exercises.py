@@ -91,7 +91,8 @@ MISTAKES = [
     ("sum_mean", "grad / self.count", "grad / self.count / self.count", "Mean", "factor"),  # averaging twice
     ("sum_mean", "(expand_reduced(grad, self.axis, self.keepdims, self.shape),)",
      "(expand_reduced(-grad, self.axis, self.keepdims, self.shape),)", "Sum", "sign"),
-    ("matmul", "grad @ matrix_transpose(b)", "grad @ b", "MatMul", "shape"),  # a transposed product
+    ("matmul", "grad @ matrix_transpose(b)", "grad @ b", "MatMul", "raises"),  # bᵀ forgotten: shapes do not fit
+    ("matmul", "matrix_transpose(a) @ grad", "matrix_transpose(grad) @ a", "MatMul", "transpose"),
     ("matmul", "matrix_transpose(a) @ grad", "-matrix_transpose(a) @ grad", "MatMul", "sign"),
     ("sigmoid", "grad * out * (1 - out)", "grad * out", "SigmoidOp", None),  # σ′ written as σ
     ("sigmoid", "grad * out * (1 - out)", "grad * (1 - out)", "SigmoidOp", None),

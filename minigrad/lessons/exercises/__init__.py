@@ -3,7 +3,6 @@
     catalogue.py   the exercises in the tutorial's order; `start` writes them into a folder (stubs/*.txt)
     cases.py       the random cases (hypothesis, float64) each exercise is checked on
     checking.py    `check`: blame, the progress table, one paragraph and a picture per failure
-    stand_in.py    a stand-in for mg.blame until it lands
 
 `minigrad exercises start DIR` and `minigrad exercises check DIR` are these two functions.
 """

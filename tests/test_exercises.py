@@ -99,7 +99,7 @@ MISTAKES = [
     ("sigmoid", "grad * out * (1 - out)", "-grad * out * (1 - out)", "SigmoidOp", "sign"),
     ("tanh", "1 - out * out", "1 - out", "TanhOp", None),
     ("tanh", "1 - out * out", "out * out - 1", "TanhOp", "sign"),
-    ("relu", "grad * self.positive", "grad", "ReLUOp", None),  # the gradient passed where the unit was off
+    ("relu", "grad * self.positive", "grad", "ReLUOp", "missing factor"),  # the gradient passed where the unit was off
     ("relu", "grad * self.positive", "1.0 * self.positive", "ReLUOp", None),  # the incoming gradient forgotten
     ("softmax", "(s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)", "(grad * s * (1 - s),)",
      "SoftmaxOp", None),  # only the diagonal of the Jacobian
@@ -116,8 +116,8 @@ MISTAKES = [
     ("cross_entropy", "grad = p - t if", "grad = (p - t) / len(z) if", "FusedCrossEntropy", "factor"),
     ("linear", "return F.linear(x, self.weight, self.bias)", "return x @ self.weight.T", "linear", None),  # no bias
     ("linear", "return F.linear(x, self.weight, self.bias)", "return x @ self.weight + self.bias", "linear",
-     "shape"),  # W not transposed
-    ("sgd", "value -= self.lr * grad", "value += self.lr * grad", "sgd", None),
+     "transpose"),  # W not transposed
+    ("sgd", "value -= self.lr * grad", "value += self.lr * grad", "sgd", "sign"),
     ("sgd", "                buffer *= self.momentum\n", "", "sgd", None),  # the buffer never decays
 ]
 EDITS = {  # the walk's mistakes, written out: accumulation that overwrites, and inputs before outputs

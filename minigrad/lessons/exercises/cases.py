@@ -168,6 +168,7 @@ def compare(inputs: str, what: str, expected: Any, got: Any, root: Tensor | None
 
 def diagnose(expected: np.ndarray, got: np.ndarray) -> str | None:
     """"sign" or "factor" when `got` is -1 or another constant times `expected`, of the same shape; else None.
+    (A constant factor needs two elements to be seen: any one number is a multiple of another.)
 
     >>> diagnose(np.array([1.0, 2.0]), np.array([-1.0, -2.0])), diagnose(np.array([1.0, 2.0]), np.array([3.0, 6.0]))
     ('sign', 'factor')
@@ -175,7 +176,7 @@ def diagnose(expected: np.ndarray, got: np.ndarray) -> str | None:
     if np.allclose(got, -expected, rtol=1e-5, atol=1e-8):
         return "sign"
     nonzero = np.abs(expected) > 1e-6
-    if nonzero.any():
+    if nonzero.sum() > 1:
         ratio = got[nonzero] / expected[nonzero]
         if np.allclose(ratio, ratio[0], rtol=1e-5) and not np.isclose(ratio[0], 1):
             return "factor"
@@ -241,22 +242,28 @@ def mse(module: ModuleType, draw: Draw) -> Case:
     x, y = _leaf(rng.normal(size=shape), "x"), Tensor(rng.normal(size=shape), name="y")
     inputs = _words(x=x, y=y)
     loss = module.mse(x, y)
-    compare(inputs, "the loss", mse_loss(x, y).data, loss, loss)
     expected = dict(backward_pass(mse_loss(x, y), np.ones(())))[x]
     compare(inputs, "dL/dx", expected, dict(backward_pass(loss, np.ones(()))).get(x, np.zeros_like(x.data)), loss)
+    compare(inputs, "the loss", mse_loss(x, y).data, loss, loss)
     return Case(None, inputs)
 
 
 def linear_layer(module: ModuleType, draw: Draw) -> Case:
     rng = _rng(draw)
-    batch, features_in, features_out = (draw(st.integers(1, 4)) for _ in range(3))
+    batch, features_in, features_out = (draw(st.integers(2, 4)) for _ in range(3))
     layer = module.Linear(features_in, features_out)
     x = _leaf(rng.normal(size=(batch, features_in)), "x")
     inputs = f"x {x.shape} into Linear({features_in} -> {features_out})"
     weight, bias = _leaf(layer.weight.data, "W"), _leaf(layer.bias.data, "b")
     expected_out = linear(x, weight, bias)
     out = layer(x)
-    compare(inputs, "the output", expected_out.data, out)
+    try:
+        compare(inputs, "the output", expected_out.data, out)
+    except Mismatch as mismatch:
+        if mismatch.got.shape == mismatch.expected.shape and np.allclose(mismatch.got, x.data @ weight.data +
+                                                                         bias.data):
+            mismatch.diagnosis = "transpose"  # x W + b, with W square: the shapes could not tell
+        raise
     w_out = rng.normal(size=expected_out.shape)
     expected = dict(backward_pass(expected_out, w_out))
     got = dict(backward_pass(out, w_out))
@@ -277,13 +284,14 @@ def sgd(module: ModuleType, draw: Draw) -> Case:
     learner = module.SGD(theirs, lr=lr, momentum=momentum, weight_decay=weight_decay)
     inputs = f"lr={lr}, momentum={momentum}, weight_decay={weight_decay}, parameters {shapes[0]} and {shapes[1]}"
     for step in range(1, 4):
+        before = [a.data.copy() for a in mine]
         for a, b in zip(mine, theirs):
             a.grad = rng.normal(size=a.shape)
             b.grad = a.grad.copy()
         reference.step()
         learner.step()
-        for i, (a, b) in enumerate(zip(mine, theirs)):
-            compare(inputs, f"parameter {i} after step {step}", a.data, b.data)
+        for i, (a, b, value) in enumerate(zip(mine, theirs, before)):  # the change, so that a sign shows
+            compare(inputs, f"the change of parameter {i} at step {step}", a.data - value, b.data - value)
     return Case(None, inputs)
 
 

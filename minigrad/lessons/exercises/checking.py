@@ -228,6 +228,7 @@ ADVICE = {
                  "size-1 axes it stretched (keepdims=True).",
     "shape": "The result has the wrong shape: compare it with the shape the docstring's contract asks for.",
     "sign": "Right size, opposite sign: check the minus signs.",
+    "transpose": "It is x W + b: with W of shape (out_features, in_features), the layer is x Wᵀ + b.",
     "factor": "Off by a constant factor: a factor missing, or one applied twice (averaging twice?).",
     "accumulation": "This tensor feeds several ops: its gradient is the SUM of what arrives along each path; "
                     "add to what is there instead of overwriting it.",

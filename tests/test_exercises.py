@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 import inspect
 import textwrap
 from pathlib import Path
@@ -286,3 +287,30 @@ def test_the_docs_quote_what_check_prints_for_sigma_prime_written_as_sigma(tmp_p
     Path("workbook", "sigmoid.py").write_text(pasted("sigmoid").replace("grad * out * (1 - out)", "grad * out"), "utf-8")
     assert cli.main(command.split()) == 1
     assert capsys.readouterr().out == quoted
+
+
+def test_a_walk_written_from_its_docstring_depth_first_and_adding_up_passes(tmp_path):
+    own = '''    order, seen = [], set()
+
+    def visit(t):
+        if t not in seen:
+            seen.add(t)
+            for p in inputs_of(t):
+                visit(p)
+            order.append(t)
+
+    visit(root)
+    grads = {root: np.ones_like(root.data)}
+    for t in reversed(order):
+        for p, g in vjp(t, grads[t]) if t._op is not None else []:
+            grads[p] = grads[p] + g if p in grads else g
+    return grads'''
+    text = stub("walk").replace('    raise NotImplementedError("backward: order the graph, then walk it, adding up gradients")', own)
+    (tmp_path / "walk.py").write_text(text, encoding="utf-8")
+    assert check(tmp_path, ["walk"], examples=EXAMPLES).outcomes[0].status == "done"
+
+
+def test_check_without_hypothesis_exits_2_naming_the_extra(half_done, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "hypothesis", None)  # import hypothesis now raises ImportError
+    assert cli.main(["exercises", "check", str(half_done)]) == 2
+    assert "checking needs hypothesis: pip install 'minigrad[exercises]'" in capsys.readouterr().err

@@ -148,7 +148,7 @@ def _run(module: ModuleType, name: str, examples: int, shrink: bool) -> None:
 
 def _trial(module: ModuleType, name: str, draw: Any) -> None:
     """One random case of exercise `name`."""
-    from minigrad.lessons.exercises.cases import CASES, Mismatch
+    from minigrad.lessons.exercises.cases import CASES, Mismatch, Raised
 
     try:
         case = CASES[name](module, draw)
@@ -159,10 +159,13 @@ def _trial(module: ModuleType, name: str, draw: Any) -> None:
         raise _NotStarted() from None
     except Mismatch as mismatch:
         raise _Failed(_mismatch_paragraph(name, mismatch), name, mismatch.diagnosis, mismatch.root) from None
-    except Exception as error:  # the learner's code raised: say what, on which inputs
+    except Raised as raised:  # the learner's code raised: say what, on which inputs
+        error = raised.error
         diagnosis = "shape" if "shape" in str(error) or "dimension" in str(error) else None
-        raise _Failed(f"{name}: failing. Your code raised {type(error).__name__}: {error}.",
-                      _raised_in(error, module) or name, diagnosis) from None
+        advice = f" {ADVICE[diagnosis]}" if diagnosis else ""
+        raise _Failed(f"{name}: failing. Checked on {raised.inputs} (float64): your code raised "
+                      f"{type(error).__name__}: {error}.{advice}", _raised_in(error, module) or name, diagnosis) \
+            from None
     wrong = [entry for entry in report.wrong if isinstance(entry.op, case.learner_ops)]
     if any(entry.diagnosis == "raises" and "NotImplementedError" in entry.advice for entry in wrong):
         raise _NotStarted()  # blame reports a stub's backward as raising

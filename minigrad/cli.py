@@ -180,10 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("folder", type=Path, metavar="DIR")
     start.add_argument("--overwrite", action="store_true", help="replace exercises you have already edited")
     start.set_defaults(run=run_exercises_start)
-    check = actions.add_parser("check", help="check the exercises of a folder (default: the current one)")
-    check.add_argument("words", nargs="*", metavar="[DIR] [NAME ...]",
+    check = actions.add_parser("check", help="check the exercises of a folder (default: the current one)",
+                               usage="minigrad exercises check [-h] [--examples N] [DIR] [NAME ...]")
+    check.add_argument("words", nargs="*", metavar="DIR NAME",
                        help="the folder, then the exercises to check (default: all, in the tutorial's order)")
-    check.add_argument("--examples", type=integer_from(1), default=20, help="random cases per exercise (default 20)")
+    check.add_argument("--examples", type=integer_from(1), default=20, metavar="N",
+                       help="random cases per exercise (default 20)")
     check.set_defaults(run=run_exercises_check)
     return parser
 

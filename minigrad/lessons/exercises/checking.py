@@ -46,6 +46,7 @@ class Progress:
 
     @property
     def done(self) -> int:
+        """How many of the exercises checked are done."""
         return sum(outcome.status == "done" for outcome in self.outcomes)
 
     def __str__(self) -> str:

@@ -260,6 +260,6 @@ def _pictures(failure: _Failed, folder: Path, name: str) -> Path | None:
         (folder / "feedback").mkdir(exist_ok=True)
         picture = viz.render(graph, folder / "feedback" / f"{name}.svg")
         viz.replay(failure.root, folder / "feedback" / f"{name}.html", blame=failure.report)
-    except (TypeError, viz.RenderError):  # a minigrad without blame pictures yet, or no renderer
+    except Exception:  # no renderer, or the learner's backward fails as the picture runs it: the paragraph says why
         return None
     return Path(picture)

@@ -108,9 +108,11 @@ def picture_to_dot(picture: graph_picture.Picture, format_number: Callable[[np.n
                    title: str | None = None, id_prefix: str = "", compact: bool = True, legend: bool = False,
                    rankdir: str = "TB", max_nodes: int = 300) -> GradientGraph:
     """The DOT of a described picture; `format_number` writes each Number's array as text."""
-    def text(lines: list[graph_picture.Line]) -> str:
-        return "\\n".join(_text("".join(_number(part, format_number) if isinstance(part, graph_picture.Number)
-                                        else part for part in line)) for line in lines)
+    def text(lines: list[graph_picture.Line], left: bool = False) -> str:
+        """The label; `left`: each line left-aligned, two spaces clear of the edge it labels."""
+        end, indent = ("\\l", "  ") if left else ("\\n", "")
+        return end.join(indent + _text("".join(_number(part, format_number) if isinstance(part, graph_picture.Number)
+                                               else part for part in line)) for line in lines) + (end if left else "")
 
     heading = _text(title or "") + ("\\n" if title and legend else "")
     graph = GradientGraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "labelloc": "t",
@@ -132,7 +134,7 @@ def picture_to_dot(picture: graph_picture.Picture, format_number: Callable[[np.n
             style.update(color=WRONG, penwidth="3")
         graph.node(id_prefix + node.id, text(node.lines), **style)
     for edge in picture.edges:
-        style = {"label": text(edge.lines)} if edge.lines else {}
+        style = {"label": text(edge.lines, left=edge.wrong is not None)} if edge.lines else {}
         if edge.zero:
             style.update(color=ZERO, fontcolor=ZERO)
         if edge.highlighted:

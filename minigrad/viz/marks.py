@@ -92,7 +92,7 @@ def caption(entry: Blamed, into: str, number_text: Callable[[np.ndarray], str], 
     kind = f" ({entry.diagnosis})" if entry.diagnosis and entry.diagnosis != "raises" else ""
     after = "The steps after this one carry the wrong gradient." if entry.got is not None else \
         "Backward cannot go on through this op: the steps below it are missing."
-    return (f"Here {'the' if first else 'another'} gradient goes wrong: the backward of {describe(entry.op)} gives "
+    return (f"Here {'the' if first else 'another'} gradient goes wrong: the backward of {entry.op.name()} gives "
             f"input {entry.input}, {into}, a wrong gradient{kind}{index_text(entry)}: expected "
             f"{number_text(np.asarray(entry.expected))} (finite differences), got {got}. {entry.advice} {after}")
 

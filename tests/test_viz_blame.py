@@ -200,6 +200,7 @@ def test_the_page_opens_at_the_wrong_step_saying_so_with_the_edge_red(story, ope
     start = page_data(story)["tracks"][0]["start"]
     assert visit.page.text_content("#counter") == f"step {start + 1} of {len(story.frames)}"
     assert visit.page.inner_text("#caption").startswith("Here the gradient goes wrong")
+    assert "In red: an edge whose gradient mg.blame found wrong, and its op." in visit.page.inner_text(".note")
     strokes = visit.page.evaluate("""() => Array.from(document.querySelectorAll('#graph g.edge'), g =>
         [g.querySelector('title').textContent, getComputedStyle(g.querySelector('path')).stroke])""")
     assert [edge for edge, stroke in strokes if stroke == "rgb(224, 49, 49)"] == ["t1->op0"]  # WRONG

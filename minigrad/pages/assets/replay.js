@@ -110,6 +110,7 @@ function showTrack(next) {  // the same tensor's step in the other graph (else t
   track.box.hidden = false;
   $("tensor-gradient").textContent = `∂${track.root}/∂tensor`;
   $("fold-note").textContent = track.foldNote;
+  $("wrong-note").textContent = track.wrong.length ? " In red: an edge whose gradient mg.blame found wrong, and its op." : "";
   fit();
   show(step);
 }

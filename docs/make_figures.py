@@ -42,6 +42,7 @@ def make_figures(folder: Path = FIGURES) -> list[Path]:
         "sigmoid_mlp": sigmoid_mlp_graph(),
         "cross_entropy_fused_and_expanded": cross_entropy_graphs(),
         "own_op": own_op_graph(),
+        "blame": blame_graph(),
         "sigmoid_second_derivative": sigmoid_derivatives_graph(),
     }
     written = []
@@ -135,7 +136,8 @@ def page_op(page: str, name: str) -> type:
     of it draws the page's own op, so the two cannot drift apart."""
     namespace: dict = {}
     for example in doctest.DocTestParser().get_examples((DOCS / page).read_text(encoding="utf-8")):
-        exec(example.source, namespace)  # the page's code in order, up to the class
+        if example.exc_msg is None:  # an example that shows an error is not run
+            exec(example.source, namespace)  # the page's code in order, up to the class
         if name in namespace:
             return namespace[name]
     raise LookupError(f"docs/{page} defines no {name}")
@@ -152,6 +154,21 @@ def own_op_graph() -> viz.GradientGraph:
     a = Softplus.apply(z)
     a.name = "a"
     return viz.draw_graph(a, title="a = softplus(w·x + b), with the Softplus op of this page")
+
+
+def blame_graph() -> viz.GradientGraph:
+    """The softplus neuron of own_op_graph with the page's WrongSlope op, whose backward multiplies by σ′(z)
+    instead of σ(z), drawn with what mg.blame found: the edge z -> WrongSlope in red."""
+    WrongSlope = page_op("own_op.md", "WrongSlope")
+    x = Tensor(np.array(1.0), name="x")
+    w = Tensor(np.array(2.0), requires_grad=True, name="w")
+    b = Tensor(np.array(-1.0), requires_grad=True, name="b")
+    z = w * x + b
+    z.name = "z"
+    a = WrongSlope.apply(z)
+    a.name = "a"
+    return viz.draw_graph(a, blame=mg.blame(a), legend=True,
+                          title="a = softplus(w·x + b), with the WrongSlope op of this page")
 
 
 def sigmoid_derivatives_graph() -> viz.GradientGraph:

@@ -103,6 +103,17 @@ class RaisingBackward(Op):
         raise NotImplementedError("write the backward of RaisingBackward")
 
 
+class IgnoresGrad(Op):
+    saves = ("a",)
+
+    def forward(self, a):
+        return a * a
+
+    def backward(self, grad):
+        (a,) = self.saved
+        return (2 * a,)  # the local derivative alone: right only when ones arrive
+
+
 def only_wrong(report):
     assert len(report.wrong) == 1, str(report)
     return report.wrong[0]
@@ -155,6 +166,11 @@ def test_sigma_prime_written_as_sigma_shows_both_local_derivatives_at_one_elemen
     s = 1 / (1 + np.exp(-x.data[entry.index]))
     assert entry.diagnosis is None
     assert f"should be {s * (1 - s):.6g}, the rule's is {s:.6g}" in entry.advice
+
+
+def test_a_rule_that_ignores_grad_is_blamed_even_where_ones_arrive():
+    entry = only_wrong(mg.blame(IgnoresGrad.apply(leaf(3)).sum()))
+    assert entry.diagnosis == "ignores grad" and "does it use grad at all?" in entry.advice
 
 
 def test_a_backward_that_raises_is_blamed_with_its_error():

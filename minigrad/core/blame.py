@@ -187,7 +187,31 @@ def check_op(op: Op, output: Tensor, gradient: np.ndarray, step: int, report: Bl
     for entry in report.wrong[wrong_before:]:  # in the units of the gradient that arrived
         entry.expected *= scale or 1.0
         entry.got = None if entry.got is None else entry.got * (scale or 1.0)
+    if len(report.wrong) == wrong_before and not isinstance(returned[0] if returned else None, Exception):
+        _check_with_another_gradient(twin, op, output, step, arrays, needed, forward, report, strict_shapes)
     return passed
+
+
+def _check_with_another_gradient(twin: Op, op: Op, output: Tensor, step: int, arrays: list[np.ndarray],
+                                 needed: list[bool], forward: Callable, report: BlameReport,
+                                 strict_shapes: bool) -> None:
+    """A rule must be right for any gradient, not only the one that arrived: one that ignores `grad` is
+    right when ones arrive (under a sum). So the rule is checked again with a random gradient."""
+    probe = np.random.default_rng(step + 1).standard_normal(output.shape)
+    try:
+        returned = list(twin.backward(probe))
+    except Exception:  # noqa: BLE001 (it ran with the other gradient: leave it)
+        return
+    again = BlameReport()  # what it finds unchecked, the first check has reported already
+    for i, need in enumerate(needed):
+        if need and i < len(returned):
+            check_input(op, output, step, i, arrays, returned[i], probe, forward, again, strict_shapes)
+    report.wrong += again.wrong
+    for entry in again.wrong:
+        entry.diagnosis = entry.diagnosis or "ignores grad"
+        entry.advice = ("It is right for the gradient that arrived, but not for another: it must multiply the "
+                        "incoming gradient ∂L/∂out (grad) by its local derivative; does it use grad at all? "
+                        f"(With a random grad: {entry.advice})")
 
 
 def check_input(op: Op, output: Tensor, step: int, i: int, arrays: list[np.ndarray], raw: Any,

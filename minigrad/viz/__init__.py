@@ -2,6 +2,7 @@
 
     graph_picture.py  what a picture of a graph shows: its nodes, edges and every number, from the engine
     notation.py       how a picture writes ops and names tensors, as in mathematics ("a − y", σ′)
+    marks.py          what a picture marks: the edges of highlight=, and what mg.blame found (blame=)
     dot.py            draw_graph: the picture as a graphviz.Digraph
     rendering.py      render: the picture as SVG, PNG, PDF or JPEG
     replay_page.py    replay: a page that steps through backward, one gradient at a time

@@ -19,8 +19,9 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from minigrad.core.blame import BlameReport
 from minigrad.core.tensor import Tensor
-from minigrad.pages.colours import FILL, HIGHLIGHT, ZERO
+from minigrad.pages.colours import FILL, HIGHLIGHT, WRONG, ZERO
 from minigrad.viz import graph_picture
 from minigrad.viz.rendering import RenderError, image_bytes
 
@@ -44,7 +45,7 @@ class GradientGraph(graphviz.Digraph):
 def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, max_nodes: int = 300,
                max_elements: int = 4, title: str | None = None, id_prefix: str = "", compact: bool = True,
                highlight: Mapping[Tensor, str] | Iterable[Tensor] | None = None, legend: bool = False,
-               rankdir: str = "TB") -> GradientGraph:
+               rankdir: str = "TB", blame: BlameReport | None = None) -> GradientGraph:
     """The graph that computed `root`, as a graphviz.Digraph.
 
     Each tensor shows its value and d(root)/d(tensor) (for a root with several
@@ -75,6 +76,13 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, 
     nodes, the nodes farthest from `root` are collapsed into one note.
     `id_prefix` keeps the node names of two graphs apart in one figure;
     `rankdir` is Graphviz's ("TB": inputs at the top; "LR": left to right).
+    `blame=mg.blame(root)` draws each edge whose gradient that report found
+    wrong in bold red, labelled with what finite differences expected and
+    what the op's backward gave ("expected 0.25, got -0.25", at the element
+    furthest off) and the kind of mistake, and outlines its op in red; an op
+    blame could not check gets a dashed grey outline. Where a backward gives
+    no gradient that backward can use (the wrong shape, an error), the
+    gradients shown are those backward completes before it.
 
     >>> x = Tensor(np.array(2.0), requires_grad=True, name="x")
     >>> y = x * 3; y.name = "y"
@@ -90,7 +98,8 @@ def draw_graph(root: Tensor, show_values: bool = True, show_grads: bool = True, 
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"draw_graph: rankdir must be 'TB', 'LR', 'BT' or 'RL', got {rankdir!r}")
     picture = graph_picture.describe(root, compact=compact, show_values=show_values, show_grads=show_grads,
-                                     max_nodes=max_nodes, highlight=highlight, max_elements=max_elements)
+                                     max_nodes=max_nodes, highlight=highlight, max_elements=max_elements,
+                                     blame=blame)
     return picture_to_dot(picture, lambda array: number_text(array, max_elements), title, id_prefix, compact,
                           legend, rankdir, max_nodes)
 
@@ -99,9 +108,11 @@ def picture_to_dot(picture: graph_picture.Picture, format_number: Callable[[np.n
                    title: str | None = None, id_prefix: str = "", compact: bool = True, legend: bool = False,
                    rankdir: str = "TB", max_nodes: int = 300) -> GradientGraph:
     """The DOT of a described picture; `format_number` writes each Number's array as text."""
-    def text(lines: list[graph_picture.Line]) -> str:
-        return "\\n".join(_text("".join(_number(part, format_number) if isinstance(part, graph_picture.Number)
-                                        else part for part in line)) for line in lines)
+    def text(lines: list[graph_picture.Line], left: bool = False) -> str:
+        """The label; `left`: each line left-aligned, two spaces clear of the edge it labels."""
+        end, indent = ("\\l", "  ") if left else ("\\n", "")
+        return end.join(indent + _text("".join(_number(part, format_number) if isinstance(part, graph_picture.Number)
+                                               else part for part in line)) for line in lines) + (end if left else "")
 
     heading = _text(title or "") + ("\\n" if title and legend else "")
     graph = GradientGraph(graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "labelloc": "t",
@@ -117,13 +128,19 @@ def picture_to_dot(picture: graph_picture.Picture, format_number: Callable[[np.n
             style.update(margin="0.04,0.01", height="0.25")
         if node.zero:
             style.update(color=ZERO, fontcolor=ZERO)
+        if node.unchecked:
+            style.update(color=ZERO, style="dashed,filled")
+        if node.wrong:
+            style.update(color=WRONG, penwidth="3")
         graph.node(id_prefix + node.id, text(node.lines), **style)
     for edge in picture.edges:
-        style = {"label": text(edge.lines)} if edge.lines else {}
+        style = {"label": text(edge.lines, left=edge.wrong is not None)} if edge.lines else {}
         if edge.zero:
             style.update(color=ZERO, fontcolor=ZERO)
         if edge.highlighted:
             style.update(color=HIGHLIGHT, fontcolor=HIGHLIGHT, penwidth="3")
+        if edge.wrong is not None:
+            style.update(color=WRONG, fontcolor=WRONG, penwidth="3")
         graph.edge(id_prefix + edge.tail, id_prefix + edge.head, **style)
     if picture.hidden:
         graph.node(f"{id_prefix}collapsed", f"… {picture.hidden} more nodes, farthest from the root, not shown "
@@ -147,6 +164,11 @@ def legend_text(picture: graph_picture.Picture | None = None) -> str:
         lines.append("grey text: a branch that passes no gradient back (exactly 0)")
     if picture is None or any(edge.highlighted for edge in picture.edges):
         lines.append(f"bold colour: one step of the chain rule, ∂{L}/∂in = ∂{L}/∂out · ∂out/∂in")
+    if picture is not None and any(edge.wrong is not None for edge in picture.edges):
+        lines += ["bold red: mg.blame found the gradient passed back along it wrong:",
+                  "   expected by finite differences, got by the op's backward"]
+    if picture is not None and any(node.unchecked for node in picture.nodes):
+        lines.append("dashed grey op: one mg.blame could not check")
     return "".join(_text(line) + "\\l" for line in lines)
 
 

@@ -8,7 +8,9 @@ gradient, "d3.1": the local derivative of the op that made tensor 3 with
 respect to its input 1, "c3.1": the gradient that op passes to that input;
 "d3.1.min", "d3.1.median", "d3.1.max" and "d3.1.small", the fraction of its
 elements below 0.01 in size: the summary of a local derivative that holds
-one number per element, on an edge between arrays).
+one number per element, on an edge between arrays; "b3.1.expected" and
+"b3.1.got", what finite differences expect that op to pass to its input 1
+and what it passes, where a BlameReport says that edge is wrong).
 `viz.draw_graph` formats the numbers into DOT labels; the HTML pages look the
 same keys up in tables of numbers (`numbers(root)`), so a page and a picture
 can never disagree.
@@ -27,7 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from minigrad.core.backward import backward_pass, unbroadcast
+from minigrad.core.blame import BlameReport, Blamed
 from minigrad.core.tensor import Tensor
+from minigrad.viz import marks as marking
 from minigrad.viz.notation import is_word, names, op_symbol, wrapped
 
 
@@ -54,6 +58,8 @@ class Node:
     kind: str            # "root", "parameter", "intermediate", "constant" or "op"
     zero: bool = False   # its gradient is exactly 0: the branch passes nothing back
     zero_key: str | None = None  # the number that decides `zero`
+    wrong: bool = False  # an op whose backward gives an input a wrong gradient (blame=)
+    unchecked: bool = False  # an op whose backward blame could not check
 
 
 @dataclass
@@ -66,6 +72,7 @@ class Edge:
     zero: bool = False
     highlighted: bool = False
     zero_key: str | None = None
+    wrong: Blamed | None = None  # blame=: the gradient this edge carries back is wrong
 
 
 @dataclass
@@ -79,6 +86,7 @@ class Picture:
     root_label: str
     hidden: int                      # nodes past the budget, not drawn
     labels: dict[int, str]           # id(tensor) -> the name used for it
+    blamed: marking.Marks = field(default_factory=marking.Marks)  # what blame= marks
 
 
 SMALL = 0.01  # a local derivative below this in size all but stops the gradient: "41% < 0.01"
@@ -86,7 +94,7 @@ SMALL = 0.01  # a local derivative below this in size all but stops the gradient
 
 def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, show_grads: bool = True,
              max_nodes: int = 300, highlight: Mapping[Tensor, str] | Iterable[Tensor] | None = None,
-             max_elements: int = 4) -> Picture:
+             max_elements: int = 4, blame: BlameReport | None = None) -> Picture:
     """The picture of the graph that made `root` (see viz.draw_graph for the options).
 
     >>> x = Tensor(2.0, requires_grad=True, name="x")
@@ -102,13 +110,14 @@ def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, sh
     if compact:
         labels[id(root)] = root_label  # an unnamed root is "out", in its box and in every ∂out/∂t
     uses = Counter(id(parent) for t in tensors for parent in (() if t.grad_fn is None else t.grad_fn.inputs))
-    marked = _highlights(highlight)
+    marked, blamed = marking.highlights(highlight), marking.blame_marks(root, blame, "draw_graph")
     missing = set(marked) - {id(t) for t in tensors if t.grad_fn is not None}
     if missing:
         raise ValueError(f"draw_graph: highlight names {len(missing)} tensor(s) that no op of this graph made "
                          "(a leaf, or a tensor outside the graph); expected results of ops on the way to the root")
-    drawing = _Drawing(root, index, gradients(root) if show_grads else {}, labels, folded, compact, show_values,
-                       marked, uses, all(t.size == 1 for t in tensors) and show_grads, show_grads, max_elements)
+    drawing = _Drawing(root, index, gradients(root, partial=bool(blamed.broken)) if show_grads else {}, labels,
+                       folded, compact, show_values, marked, uses, all(t.size == 1 for t in tensors) and show_grads,
+                       show_grads, max_elements, blamed)
     nodes, edges = [], []
     for i, t in enumerate(tensors):
         if id(t) not in folded:
@@ -117,7 +126,7 @@ def describe(root: Tensor, *, compact: bool = True, show_values: bool = True, sh
                 nodes.append(drawing.op_node(i, t))
                 edges += drawing.edges_of_op(i, t)
     return Picture(nodes, edges, tensors, {id(t): f"t{i}" for i, t in enumerate(tensors)}, root_label, hidden,
-                   labels)
+                   labels, blamed)
 
 
 @dataclass
@@ -136,6 +145,7 @@ class _Drawing:
     local_edges: bool                 # a graph of one-element tensors: local derivatives on the edges
     summaries: bool                   # edges between arrays: summaries of elementwise local derivatives
     max_elements: int                 # an array with at most this many elements is listed, not summarised
+    blamed: marking.Marks             # what blame= marks
 
     def zero(self, t: Tensor) -> bool:
         return t in self.grads and not np.any(self.grads[t])
@@ -155,17 +165,21 @@ class _Drawing:
         for c in t.grad_fn.inputs:  # a named constant shows its value: "− y  (y = 0)"
             if id(c) in self.folded and c.name:
                 line += (f"  ({c.name} = ", Number(f"v{self.index[id(c)]}", c.data), ")")
-        return Node(f"op{i}", [line], "op", self.zero(t), f"g{i}" if t in self.grads else None)
+        note = self.blamed.unchecked.get(id(t.grad_fn))
+        return Node(f"op{i}", [line, (note,)] if note else [line], "op", self.zero(t),
+                    f"g{i}" if t in self.grads else None, id(t.grad_fn) in self.blamed.ops, note is not None)
 
     def edges_of_op(self, i: int, t: Tensor) -> list[Edge]:
         """op -> t, and each drawn input -> op with its local derivative (or the chain rule, highlighted)."""
         zero_key = f"g{i}" if t in self.grads else None
         edges = [Edge(f"op{i}", f"t{i}", zero=self.zero(t), zero_key=zero_key)]
-        summarised = {k for k, parent in enumerate(t.grad_fn.inputs) if self.summaries and is_summarised(t, parent)}
-        local = local_derivatives(t) if self.local_edges or summarised else {}
+        broken = id(t.grad_fn) in self.blamed.broken  # its backward gives no numbers to draw
+        summarised = {k for k, parent in enumerate(t.grad_fn.inputs)
+                      if self.summaries and is_summarised(t, parent) and not broken}
+        local = local_derivatives(t) if (self.local_edges or summarised) and not broken else {}
         if not self.local_edges:  # between arrays only the summarised edges are labelled: the others hold Jacobians
             local = {k: d for k, d in local.items() if k in summarised}
-        passed = contributions(t, self.grads[t]) if t in self.grads else {}
+        passed = contributions(t, self.grads[t]) if t in self.grads and not broken else {}
         for k, parent in enumerate(t.grad_fn.inputs):
             if id(parent) in self.folded:
                 continue
@@ -183,6 +197,9 @@ class _Drawing:
                                                self.uses[id(parent)] == 1)
             elif k in local:
                 edge.lines = _edge_lines(t, parent, i, k, local[k], self.labels, self.compact, self.root)
+            edge.wrong = self.blamed.wrong.get((id(t.grad_fn), k))
+            if edge.wrong is not None:
+                edge.lines = edge.lines + _blame_lines(edge.wrong, f"b{i}.{k}")
             edges.append(edge)
         return edges
 
@@ -214,13 +231,21 @@ def nearest_tensors(root: Tensor, max_nodes: int) -> tuple[list[Tensor], int]:
     return kept, hidden
 
 
-def gradients(root: Tensor) -> dict[Tensor, np.ndarray]:
+def gradients(root: Tensor, partial: bool = False) -> dict[Tensor, np.ndarray]:
     """d(root)/d(tensor) for every tensor that requires grad (of the sum of root's
     elements), by the engine's backward pass. Drawing changes nothing: nothing is
-    written to .grad, and no hook of register_hook runs."""
+    written to .grad, and no hook of register_hook runs. `partial`: where an op's
+    backward fails (blame found it wrong), the gradients completed before it."""
     if not root.requires_grad:
         return {}
-    return dict(backward_pass(root, np.ones(root.shape, dtype=root.dtype), hooks=False))
+    found = {}
+    try:
+        for t, grad in backward_pass(root, np.ones(root.shape, dtype=root.dtype), hooks=False):
+            found[t] = grad
+    except Exception:
+        if not partial:
+            raise
+    return found
 
 
 def local_derivatives(t: Tensor) -> dict[int, np.ndarray]:
@@ -347,6 +372,15 @@ def _summary_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.nda
     return [(f"{name}: ", low, " … ", high), ("median ", middle, ", ", small, f" < {SMALL:g}")]
 
 
+def _blame_lines(entry: Blamed, key: str) -> list[Line]:
+    """What blame says of a wrong edge: "wrong (sign) at [2]:" / "expected 0.25, got -0.25"."""
+    got = ("got ", Number(f"{key}.got", np.asarray(entry.got))) if entry.got is not None else \
+        (f"got: {marking.got_text(entry)}",)
+    kind = f" ({entry.diagnosis})" if entry.diagnosis else ""
+    return [(f"wrong{kind}{marking.index_text(entry)}:",),
+            ("expected ", Number(f"{key}.expected", np.asarray(entry.expected)), ", ", *got)]
+
+
 def _chain_rule_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.ndarray, name: str,
                       labels: dict[int, str], root_label: str, grad: np.ndarray | None, passed: np.ndarray | None,
                       only_use: bool) -> list[Line]:
@@ -362,21 +396,3 @@ def _chain_rule_lines(t: Tensor, parent: Tensor, i: int, k: int, derivative: np.
         lines.append(("= ", Number(f"g{i}", grad), " × ", Number(f"d{i}.{k}", derivative), " = ",
                       Number(f"c{i}.{k}", passed)))
     return lines
-
-
-def _highlights(highlight: Mapping[Tensor, str] | Iterable[Tensor] | None) -> dict[int, str]:
-    expected = "tensors, or a dict from a tensor to the name of its local derivative like {a: 'σ′'}"
-    if highlight is None:
-        return {}
-    if isinstance(highlight, Tensor):
-        highlight = [highlight]
-    if isinstance(highlight, Mapping):
-        items = list(highlight.items())
-    elif isinstance(highlight, Iterable) and not isinstance(highlight, str):
-        items = [(t, "") for t in highlight]
-    else:
-        raise TypeError(f"draw_graph: highlight takes {expected}, got {type(highlight).__name__}")
-    for t, name in items:
-        if not isinstance(t, Tensor) or not isinstance(name, str):
-            raise TypeError(f"draw_graph: highlight takes {expected}, got {type(t).__name__}: {type(name).__name__}")
-    return {id(t): name for t, name in items}

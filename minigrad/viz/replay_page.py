@@ -12,7 +12,9 @@ add up to the tensor's gradient, the same as its `.grad` after
 To tell a story with it, `replay` also takes several named roots (graphs
 that share tensors: one switch shows each, at the same step), folds the steps
 before one tensor into one, marks an edge the page can jump to, captions the
-step of a tensor and ends on a summary.
+step of a tensor and ends on a summary. Given what `mg.blame(root)` found, it
+draws the wrong edges in red and opens at the step where the gradient first
+goes wrong, saying so.
 
 Every number comes from the engine (`backward_pass`, and each op's own
 `backward` through `graph_picture`) and is formatted here, or by whoever
@@ -35,10 +37,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from minigrad.core.blame import BlameReport
 from minigrad.core.tensor import Tensor
 from minigrad.pages.builder import build_page
 from minigrad.pages.colours import LOSS_COLOURS
-from minigrad.viz import graph_picture
+from minigrad.viz import graph_picture, marks
 from minigrad.viz.dot import number_text, picture_to_dot
 from minigrad.viz.notation import symbol_of
 from minigrad.viz.rendering import image_bytes
@@ -62,6 +65,7 @@ class Frame:
     completes: list[str] = field(default_factory=list)    # the drawn nodes whose gradients show from this step on
     folded: list[str] = field(default_factory=list)       # a step folded from several: the ones before it
     caption: list[Said] = field(default_factory=list)     # what this step means, shown under its sum
+    wrong: bool = False      # blame=: the step where a wrong gradient arrives (its caption says so)
 
 
 class Term(NamedTuple):
@@ -104,7 +108,8 @@ class Replay:
 def replay(root: Tensor | Mapping[str, Tensor], path: str | os.PathLike[str] | None = None, *,
            title: str | None = None, max_nodes: int = 300, fold_to: Tensor | None = None,
            highlight: Mapping[Tensor, str] | None = None, captions: Mapping[Tensor, Sequence[Said]] | None = None,
-           summary: tuple[str, Sequence[Said]] | None = None, colours: Mapping[str, str] | None = None) -> Replay:
+           summary: tuple[str, Sequence[Said]] | None = None, colours: Mapping[str, str] | None = None,
+           blame: BlameReport | None = None) -> Replay:
     """A page that steps through the backward pass of `root`, saved to `path` if given.
 
     Past `max_nodes` tensor and op nodes, the nodes farthest from `root` are
@@ -118,7 +123,11 @@ def replay(root: Tensor | Mapping[str, Tensor], path: str | os.PathLike[str] | N
     draw_graph does, and offers a button that jumps to the step that passes
     through them; `captions={z: lines}` shows lines under z's step;
     `summary=(heading, lines)` adds a last step. A line is text, or (a root's
-    name, text), shown in that root's colour.
+    name, text), shown in that root's colour. `blame=mg.blame(root)` draws
+    the edges it found wrong in red, as draw_graph does, and opens the page
+    at the step where the first wrong gradient arrives, its caption saying
+    what was expected and what came (the later steps carry the wrong
+    gradient on).
 
     >>> x = Tensor(3.0, requires_grad=True, name="x")
     >>> y = x * x + x; y.name = "y"
@@ -141,19 +150,25 @@ def replay(root: Tensor | Mapping[str, Tensor], path: str | os.PathLike[str] | N
         if name not in roots or colour not in LOSS_COLOURS:
             raise ValueError(f"replay: colours maps a root's name to one of {', '.join(LOSS_COLOURS)}; "
                              f"got {name!r}: {colour!r} for the roots {', '.join(map(repr, roots))}")
+    blamed = _blamed_roots(roots, blame)
     tracks, figures, replayed = [], [], {}
     keys: dict[int, str] = {}  # a tensor that several roots share has one key, so the switch keeps its step
     for i, (name, one) in enumerate(roots.items()):
-        _check_in_graph(one, name, fold_to=[] if fold_to is None else [fold_to], highlight=highlight,
+        report = blame if name in blamed else None
+        partial = bool(marks.blame_marks(one, report, "replay").broken)
+        _check_in_graph(one, name, partial, fold_to=[] if fold_to is None else [fold_to], highlight=highlight,
                         captions=captions)
-        picture = graph_picture.describe(one, max_nodes=max_nodes, highlight=highlight)
+        picture = graph_picture.describe(one, max_nodes=max_nodes, highlight=highlight, blame=report)
         steps = frames(one, picture)
         unfolded = len(steps)
         if fold_to is not None:
             steps = fold(steps, fold_to, picture)
         for frame in steps:
             frame.caption = list(captions.get(frame.of, []))
-        tracks.append({"name": name, "colour": colours.get(name), "root": picture.root_label,
+        start = _blame_steps(steps, report, picture)
+        tracks.append({"name": name, "colour": colours.get(name), "root": picture.root_label, "start": start,
+                       "wrong": [f"{edge.tail}->{edge.head}" for edge in picture.edges if edge.wrong is not None]
+                       + [node.id for node in picture.nodes if node.wrong],
                        "frames": [_shown(frame, keys) for frame in steps], "gradLines": gradient_lines(picture),
                        "jumps": _jumps(picture, steps, highlight),
                        "foldNote": _fold_note(picture, fold_to, unfolded - len(steps) + 1)})
@@ -183,7 +198,9 @@ def frames(root: Tensor, picture: graph_picture.Picture) -> list[Frame]:
     """One frame per tensor that gets a gradient, in the order `backward_pass`
     yields them: the root with the seed first, every tensor after all its users.
     The loop follows backward itself: a tensor's frame adds up the terms its
-    users passed back, then its own op passes one term to each of its inputs."""
+    users passed back, then its own op passes one term to each of its inputs
+    (unless the picture's blame marks its backward as one that cannot: there
+    backward stops, and the tensors below it get no frame)."""
     everyone, _ = graph_picture.nearest_tensors(root, sys.maxsize)  # drawn ones keep their picture numbers
     number = {id(t): i for i, t in enumerate(everyone)}
     L = picture.root_label
@@ -192,7 +209,8 @@ def frames(root: Tensor, picture: graph_picture.Picture) -> list[Frame]:
     node = lambda t: picture.node_id.get(id(t), "collapsed")
     received: dict[Tensor, list[Term]] = defaultdict(list)  # each tensor's terms, in the order they arrive
     steps = []
-    for t, grad in graph_picture.gradients(root).items():
+    broken = picture.blamed.broken
+    for t, grad in graph_picture.gradients(root, partial=bool(broken)).items():
         of = f"∂{L}/∂{graph_picture.wrapped(name(t))}"
         terms = received.pop(t, [])
         if t is root:  # backward starts with the seed
@@ -211,7 +229,7 @@ def frames(root: Tensor, picture: graph_picture.Picture) -> list[Frame]:
             lines.append(f"({name(t)} is not drawn: it lies past max_nodes, in the note of hidden nodes.)")
         steps.append(Frame(f"t{number[id(t)]}", node(t), list(dict.fromkeys(term.edge for term in terms)), of, lines,
                            sum_text, number_text(np.asarray(total)), np.asarray(total), t, [node(t)]))
-        if t.grad_fn is None:
+        if t.grad_fn is None or id(t.grad_fn) in broken:
             continue
         out, op = graph_picture.wrapped(name(t)), f"op{number[id(t)]}"
         use = f"the op “{op_labels.get(op, symbol_of(t.grad_fn))}” that made {name(t)}"
@@ -271,10 +289,12 @@ def _roots(root: Tensor | Mapping[str, Tensor]) -> dict[str, Tensor]:
     return roots
 
 
-def _check_in_graph(root: Tensor, name: str, **options: Sequence[Tensor] | Mapping[Tensor, object]) -> None:
+def _check_in_graph(root: Tensor, name: str, partial: bool,
+                    **options: Sequence[Tensor] | Mapping[Tensor, object]) -> None:
     """Each tensor given to fold_to, highlight or captions gets a gradient in the graph of `root`, and
-    is not the root; a highlighted one was made by an op (its edges are the ones into that op)."""
-    inside = set(graph_picture.gradients(root)) - {root}
+    is not the root; a highlighted one was made by an op (its edges are the ones into that op).
+    `partial`: backward stops at an op blame found that passes no usable gradient."""
+    inside = set(graph_picture.gradients(root, partial)) - {root}
     for option, given in options.items():
         for t in given:
             if not isinstance(t, Tensor):
@@ -284,6 +304,38 @@ def _check_in_graph(root: Tensor, name: str, **options: Sequence[Tensor] | Mappi
                 made = "made by an op " if option == "highlight" else ""
                 raise ValueError(f"replay: {option} names a tensor that is not {made}in {where} below its root; "
                                  "expected a tensor that backward reaches")
+
+
+def _blamed_roots(roots: dict[str, Tensor], blame: BlameReport | None) -> set[str]:
+    """The roots a BlameReport is about: those whose graph holds every op it names (at least one)."""
+    if blame is None:
+        return set()
+    about, problem = set(), None
+    for name, one in roots.items():
+        try:
+            marks.blame_marks(one, blame, "replay")
+            about.add(name)
+        except ValueError as error:
+            problem = error
+    if not about:
+        raise problem
+    return about
+
+
+def _blame_steps(steps: list[Frame], report: BlameReport | None, picture: graph_picture.Picture) -> int:
+    """Caption the step where each wrong gradient of `report` arrives (the step of the input it goes to, or,
+    where backward cannot go on, of the op's output); return the first one's step, where the page opens."""
+    found = []
+    for entry in [] if report is None else report.wrong:
+        target = entry.op.inputs[entry.input]
+        k = next((k for k, frame in enumerate(steps)
+                  if frame.of is target or (frame.of is entry.output and entry.got is None)), None)
+        if k is None:  # fold_to folded its step into a later one: there is no step of its own to open at
+            continue
+        steps[k].caption.append(marks.caption(entry, _name(picture, target), number_text, first=not found))
+        steps[k].wrong = True
+        found.append(k)
+    return found[0] if found else 0
 
 
 def _name(picture: graph_picture.Picture, t: Tensor) -> str:
@@ -320,7 +372,7 @@ def _shown(frame: Frame, keys: dict[int, str]) -> dict[str, object]:
     key = keys.setdefault(id(frame.of), f"s{len(keys)}")
     return {"tensor": frame.tensor, "node": frame.node, "edges": frame.edges, "heading": frame.heading,
             "lines": frame.lines, "sum": frame.sum, "total": frame.total, "completes": frame.completes,
-            "folded": frame.folded, "caption": frame.caption, "key": key}
+            "folded": frame.folded, "caption": frame.caption, "key": key, "wrong": frame.wrong}
 
 
 def _line_text(line: graph_picture.Line, number: Callable[[np.ndarray], str] = number_text) -> str:

@@ -17,9 +17,10 @@ const tracks = Array.from(pane.querySelectorAll(".track"), (box, i) => {
         gradientText[id] = [text, text.textContent];
         text.classList.add("gradient");
       }
+  for (const id of track.wrong) for (const g of drawn[id] || []) g.classList.add("wrong");  // blame: stays red
   return {...track, box, svg, drawn, gradientText, steps: track.frames.length + (data.summary ? 1 : 0)};
 });
-let track = tracks[0], current = 0;
+let track = tracks[0], current = track.start;  // 0, or with blame= the step where the gradient goes wrong
 
 function fit() {  // as large as fits, up to 4/3 px per point, but never a text under 13 px: wider scrolls
   const svg = track.svg, box = svg.viewBox.baseVal;
@@ -75,6 +76,7 @@ function show(step) {
   $("folded").querySelector("ol").replaceChildren(...folded.map(text => make("li", {textContent: text})));
   const caption = atSummary ? data.summary.lines : frame.caption;
   $("caption").hidden = !caption.length;
+  $("caption").classList.toggle("wrong", !atSummary && frame.wrong);
   $("caption").replaceChildren(...caption.map(lineElement));
   $("counter").textContent = `step ${current + 1} of ${track.steps}`;
   slider.max = track.steps - 1;
@@ -108,6 +110,7 @@ function showTrack(next) {  // the same tensor's step in the other graph (else t
   track.box.hidden = false;
   $("tensor-gradient").textContent = `∂${track.root}/∂tensor`;
   $("fold-note").textContent = track.foldNote;
+  $("wrong-note").textContent = track.wrong.length ? " In red: an edge whose gradient mg.blame found wrong, and its op." : "";
   fit();
   show(step);
 }

@@ -12,6 +12,7 @@ import ast
 import re
 import sys
 import inspect
+import json
 import textwrap
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import pytest
 from minigrad import cli, nn, ops, optim
 from minigrad.core import backward as core_backward
 from minigrad.lessons.exercises import NAMES, check, start, stub
+from minigrad.pages.colours import WRONG
 
 EXAMPLES = 3  # random cases per exercise in these tests (the command line runs 20)
 
@@ -287,6 +289,34 @@ def test_the_docs_quote_what_check_prints_for_sigma_prime_written_as_sigma(tmp_p
     Path("workbook", "sigmoid.py").write_text(pasted("sigmoid").replace("grad * out * (1 - out)", "grad * out"), "utf-8")
     assert cli.main(command.split()) == 1
     assert capsys.readouterr().out == quoted
+
+
+@pytest.fixture(scope="module")
+def sigma_as_sigma(tmp_path_factory):
+    """The docs' example: σ′ written as σ, checked; the folder it was checked in."""
+    folder = tmp_path_factory.mktemp("feedback") / "workbook"
+    start(folder)
+    (folder / "sigmoid.py").write_text(pasted("sigmoid").replace("grad * out * (1 - out)", "grad * out"), "utf-8")
+    check(folder, ["sigmoid"])
+    return folder
+
+
+def test_a_wrong_backward_gets_a_picture_of_its_graph_with_the_blamed_edge_red(sigma_as_sigma):
+    picture = (sigma_as_sigma / "feedback" / "sigmoid.svg").read_text(encoding="utf-8")
+    assert f'stroke="{WRONG}"' in picture
+    assert "expected 0.1595, got 0.3403" in picture  # the numbers of the paragraph, on the red edge
+
+
+def test_a_wrong_backward_gets_a_replay_page_that_marks_the_blamed_edge(sigma_as_sigma):
+    page = (sigma_as_sigma / "feedback" / "sigmoid.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script id="replay-data" type="application/json">(.*?)</script>', page, re.S)[1])
+    assert data["tracks"][0]["wrong"]
+
+
+def test_the_docs_show_the_picture_that_check_draws_today(sigma_as_sigma):
+    committed = Path(__file__).resolve().parent.parent / "docs" / "figures" / "exercise_feedback.dot"
+    assert (sigma_as_sigma / "feedback" / "sigmoid.dot").read_text(encoding="utf-8") == \
+        committed.read_text(encoding="utf-8"), "docs/figures/exercise_feedback.* is stale: copy feedback/sigmoid.*"
 
 
 def test_a_walk_written_from_its_docstring_depth_first_and_adding_up_passes(tmp_path):

@@ -88,10 +88,16 @@ def _leaf(values: np.ndarray, name: str) -> Tensor:
 
 def _weighted(rng: np.random.Generator, *outputs: Tensor) -> Tensor:
     """Σ w·out over the outputs, w random constants: a root whose gradient at each output is w."""
-    terms = [(out * Tensor(rng.normal(size=out.shape))).sum() for out in outputs]
+    terms = [(out * Tensor(rng.normal(size=out.shape), name="w")).sum() for out in outputs]
     root = terms[0]
     for term in terms[1:]:
         root = root + term
+    root.name = "L"
+    return root
+
+
+def _named(root: Tensor) -> Tensor:
+    root.name = "L"
     return root
 
 
@@ -159,7 +165,7 @@ def bce(module: ModuleType, draw: Draw) -> Case:
     rng, shape = _rng(draw), _shape(draw)
     p, y = _leaf(rng.uniform(0.05, 0.95, shape), "p"), Tensor(rng.uniform(0, 1, shape), name="y")
     loss = module.FusedBCE.apply(p, y, reduction="mean", divisor=p.size, weight=1.0)
-    return Case(loss * float(rng.uniform(0.5, 2)), _words(p=p, y=y), (module.FusedBCE,))
+    return Case(_named(loss * float(rng.uniform(0.5, 2))), _words(p=p, y=y), (module.FusedBCE,))
 
 
 def cross_entropy(module: ModuleType, draw: Draw) -> Case:
@@ -167,7 +173,7 @@ def cross_entropy(module: ModuleType, draw: Draw) -> Case:
     z = _leaf(rng.normal(size=(rows, classes)), "z")
     t = Tensor(np.eye(classes)[rng.integers(0, classes, rows)], name="y")
     loss = module.FusedCrossEntropy.apply(z, t, reduction="mean", divisor=rows, rows_sum_to_one=True, masked=False)
-    return Case(loss * float(rng.uniform(0.5, 2)), _words(z=z, y=t), (module.FusedCrossEntropy,))
+    return Case(_named(loss * float(rng.uniform(0.5, 2))), _words(z=z, y=t), (module.FusedCrossEntropy,))
 
 
 def compare(inputs: str, what: str, expected: Any, got: Any, root: Tensor | None = None) -> None:

@@ -76,9 +76,11 @@ MISTAKES = [
     ("mul", "grad * b, grad * a", "-grad * b, grad * a", "Mul", "sign"),
     ("mul", "grad * b, grad * a", "grad * a, grad * b", "Mul", None),  # the two swapped
     ("mul", "grad * b, grad * a", "b, a", "Mul", None),  # the incoming gradient forgotten
+    ("mul", "grad * b, grad * a", "(grad * b).sum(axis=0), grad * a", "Mul", "shape"),  # summed back by hand, wrongly
     ("div", "-grad_a * out", "grad_a * out", "Div", "sign"),
     ("div", "-grad_a * out", "-grad * out", "Div", None),  # 1/b missing from d/db
     ("div", "grad_a = grad / b", "grad_a = grad * b", "Div", None),
+    ("div", "return grad_a, -grad_a * out", "return grad_a, (-grad_a * out).sum()", "Div", "shape"),  # summed too far
     ("pow", "b * a ** (b - 1)", "a ** (b - 1)", "Pow", None),  # the factor b missing
     ("pow", "grad * out * log_a", "grad * log_a", "Pow", None),  # a^b missing from d/db
     ("exp_log", "(grad * out,)", "(out,)", "Exp", None),

@@ -162,6 +162,7 @@ def matmul(module: ModuleType, draw: Draw) -> Case:
 
 
 def bce(module: ModuleType, draw: Draw) -> Case:
+    """The learner's fused BCE, mean over the elements, on probabilities in [0.05, 0.95] (no clamping needed)."""
     rng, shape = _rng(draw), _shape(draw)
     p, y = _leaf(rng.uniform(0.05, 0.95, shape), "p"), Tensor(rng.uniform(0, 1, shape), name="y")
     loss = module.FusedBCE.apply(p, y, reduction="mean", divisor=p.size, weight=1.0)
@@ -169,6 +170,7 @@ def bce(module: ModuleType, draw: Draw) -> Case:
 
 
 def cross_entropy(module: ModuleType, draw: Draw) -> Case:
+    """The learner's fused cross-entropy, mean over the rows, on logits (N, C) against one-hot rows."""
     rng, rows, classes = _rng(draw), draw(st.integers(1, 4)), draw(st.integers(2, 4))
     z = _leaf(rng.normal(size=(rows, classes)), "z")
     t = Tensor(np.eye(classes)[rng.integers(0, classes, rows)], name="y")
@@ -263,6 +265,7 @@ def walk(module: ModuleType, draw: Draw) -> Case:
 
 
 def mse(module: ModuleType, draw: Draw) -> Case:
+    """The learner's MSE from primitives: its dL/dx, then its value, against minigrad's mse_loss."""
     rng, shape = _rng(draw), _shape(draw)
     x, y = _leaf(rng.normal(size=shape), "x"), Tensor(rng.normal(size=shape), name="y")
     inputs = _words(x=x, y=y)
@@ -274,6 +277,7 @@ def mse(module: ModuleType, draw: Draw) -> Case:
 
 
 def linear_layer(module: ModuleType, draw: Draw) -> Case:
+    """The learner's Linear against minigrad's x Wᵀ + b with the same W and b: output, then dL/dW, dL/db, dL/dx."""
     rng = _rng(draw)
     batch, features_in, features_out = (draw(st.integers(2, 4)) for _ in range(3))
     x = _leaf(rng.normal(size=(batch, features_in)), "x")
@@ -298,6 +302,7 @@ def linear_layer(module: ModuleType, draw: Draw) -> Case:
 
 
 def sgd(module: ModuleType, draw: Draw) -> Case:
+    """Three steps of the learner's SGD and of minigrad's on the same parameters and gradients."""
     rng = _rng(draw)
     lr, momentum = draw(st.sampled_from([0.1, 0.05])), draw(st.sampled_from([0.0, 0.5, 0.9]))
     weight_decay = draw(st.sampled_from([0.0, 0.01]))

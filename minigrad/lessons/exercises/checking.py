@@ -94,10 +94,10 @@ def check(folder: str | os.PathLike[str] = ".", names: list[str] | None = None, 
         raise FileNotFoundError(f"check: no folder {folder}; write the exercises first: minigrad exercises start "
                                 f"{folder}")
     order = sorted(set(names), key=NAMES.index)
-    return Progress(folder, [check_one(folder, name, examples) for name in order])
+    return Progress(folder, [_check_one(folder, name, examples) for name in order])
 
 
-def check_one(folder: Path, name: str, examples: int = 20) -> Outcome:
+def _check_one(folder: Path, name: str, examples: int) -> Outcome:
     """The outcome of exercise `name` in `folder`."""
     path = folder / f"{name}.py"
     if not path.exists():

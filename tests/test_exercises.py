@@ -346,3 +346,10 @@ def test_check_without_hypothesis_exits_2_naming_the_extra(half_done, capsys, mo
     monkeypatch.setitem(sys.modules, "hypothesis", None)  # import hypothesis now raises ImportError
     assert cli.main(["exercises", "check", str(half_done)]) == 2
     assert "checking needs hypothesis: pip install 'minigrad[exercises]'" in capsys.readouterr().err
+
+
+def test_a_file_that_does_not_run_fails_saying_why_and_where(tmp_path):
+    (tmp_path / "tanh.py").write_text(stub("tanh").replace("(out,) = self.saved", "(out,) = self.saved)"), "utf-8")
+    outcome = check(tmp_path, ["tanh"], examples=EXAMPLES).outcomes[0]
+    assert outcome.status == "failing"
+    assert outcome.paragraph.startswith(f"tanh: {tmp_path / 'tanh.py'} does not run: SyntaxError")

@@ -173,9 +173,16 @@ def test_a_rule_that_ignores_grad_is_blamed_even_where_ones_arrive():
     assert entry.diagnosis == "ignores grad" and "does it use grad at all?" in entry.advice
 
 
+def test_a_rule_returning_its_local_derivative_alone_is_blamed_as_ignoring_grad():
+    x = leaf(3)
+    entry = only_wrong(mg.blame(IgnoresGrad.apply(x), grad=np.array([0.5, -2.0, 3.0])))
+    assert entry.diagnosis == "ignores grad" and "which it ignores" in entry.advice
+
+
 def test_a_backward_that_raises_is_blamed_with_its_error():
     entry = only_wrong(mg.blame(RaisingBackward.apply(leaf(2)).sum()))
     assert entry.diagnosis == "raises" and "NotImplementedError: write the backward" in str(entry)
+    assert isinstance(entry.error, NotImplementedError)
 
 
 def test_the_report_names_the_first_wrong_op_in_backward_order_and_checks_the_ops_below_it():

@@ -75,7 +75,7 @@ def pasted(name: str) -> str:
 MISTAKES = [
     ("mul", "grad * b, grad * a", "-grad * b, grad * a", "Mul", "sign"),
     ("mul", "grad * b, grad * a", "grad * a, grad * b", "Mul", None),  # the two swapped
-    ("mul", "grad * b, grad * a", "b, a", "Mul", None),  # the incoming gradient forgotten
+    ("mul", "grad * b, grad * a", "b, a", "Mul", "ignores grad"),  # the incoming gradient forgotten
     ("mul", "grad * b, grad * a", "(grad * b).sum(axis=0), grad * a", "Mul", "shape"),  # summed back by hand, wrongly
     ("div", "-grad_a * out", "grad_a * out", "Div", "sign"),
     ("div", "-grad_a * out", "-grad * out", "Div", None),  # 1/b missing from d/db
@@ -83,7 +83,7 @@ MISTAKES = [
     ("div", "return grad_a, -grad_a * out", "return grad_a, (-grad_a * out).sum()", "Div", "shape"),  # summed too far
     ("pow", "b * a ** (b - 1)", "a ** (b - 1)", "Pow", None),  # the factor b missing
     ("pow", "grad * out * log_a", "grad * log_a", "Pow", None),  # a^b missing from d/db
-    ("exp_log", "(grad * out,)", "(out,)", "Exp", None),
+    ("exp_log", "(grad * out,)", "(out,)", "Exp", "ignores grad"),
     ("exp_log", "(grad / a,)", "(grad * a,)", "Log", None),
     ("exp_log", "(grad / a,)", "(-grad / a,)", "Log", "sign"),
     ("walk", "return dict(backward_pass(root, np.ones_like(root.data)))", OVERWRITE := "OVERWRITE", "walk",
@@ -105,7 +105,7 @@ MISTAKES = [
     ("tanh", "1 - out * out", "1 - out", "TanhOp", None),
     ("tanh", "1 - out * out", "out * out - 1", "TanhOp", "sign"),
     ("relu", "grad * self.positive", "grad", "ReLUOp", "missing factor"),  # the gradient passed where the unit was off
-    ("relu", "grad * self.positive", "1.0 * self.positive", "ReLUOp", None),  # the incoming gradient forgotten
+    ("relu", "grad * self.positive", "1.0 * self.positive", "ReLUOp", "ignores grad"),  # the incoming gradient
     ("softmax", "(s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)", "(grad * s * (1 - s),)",
      "SoftmaxOp", None),  # only the diagonal of the Jacobian
     ("softmax", "(s * (grad - (grad * s).sum(axis=self.axis, keepdims=True)),)",

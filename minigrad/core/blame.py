@@ -55,8 +55,9 @@ class Blamed:
     index: tuple[int, ...]
     expected: float
     got: float | None
-    diagnosis: str | None  # "sign", "factor", "transpose", "broadcast", "shape", "missing factor", "raises"
-    advice: str
+    diagnosis: str | None  # "sign", "factor", "transpose", "broadcast", "shape", "missing factor", "ignores grad",
+    advice: str            # "raises"
+    error: Exception | None = None  # what the backward raised, when the diagnosis is "raises"
 
     def __str__(self) -> str:
         where = f"step {self.step}: the backward of {describe(self.op)}"
@@ -208,7 +209,7 @@ def _check_with_another_gradient(twin: Op, op: Op, output: Tensor, step: int, ar
             check_input(op, output, step, i, arrays, returned[i], probe, forward, again, strict_shapes)
     report.wrong += again.wrong
     for entry in again.wrong:
-        entry.diagnosis = entry.diagnosis or "ignores grad"
+        entry.diagnosis = "ignores grad"  # right for the gradient that arrived: grad is not used as it should be
         entry.advice = ("It is right for the gradient that arrived, but not for another: it must multiply the "
                         "incoming gradient ∂L/∂out (grad) by its local derivative; does it use grad at all? "
                         f"(With a random grad: {entry.advice})")
@@ -222,7 +223,7 @@ def check_input(op: Op, output: Tensor, step: int, i: int, arrays: list[np.ndarr
         expected = numeric_gradient(forward, arrays, i, gradient)[0]
         index, _ = _furthest(expected, np.zeros(shape))
         report.wrong.append(Blamed(op, output, step, i, index, float(expected[index]), None, "raises",
-                                   f"Its backward raises {type(raw).__name__}: {raw}"))
+                                   f"Its backward raises {type(raw).__name__}: {raw}", raw))
         return expected
     got = np.zeros(shape) if raw is None else np.asarray(raw.data if isinstance(raw, Tensor) else raw, np.float64)
     try:

@@ -6,8 +6,9 @@ summed back to the input's shape) and the one finite differences give
 (`expected`), `diagnose` tries, in order: a shape that cannot be the
 input's (or is its transpose), a broadcast gradient not summed back, the
 sign, a constant factor (N or 1/N: a mean taken twice, or not at all), a
-transpose, and a missing local derivative (the gradient passed through
-unchanged: right divided by ∂out/∂in). Anything else is a wrong local
+transpose, a missing local derivative (the gradient passed through
+unchanged: right divided by ∂out/∂in), and a local derivative not
+multiplied by the incoming gradient. Anything else is a wrong local
 derivative, shown at one element.
 """
 
@@ -64,6 +65,9 @@ def diagnose(op: Any, i: int, got: np.ndarray, summed: np.ndarray | None, expect
     if passed_through is not None and close(summed, passed_through) and not close(expected, passed_through):
         return "missing factor", ("It passes the incoming gradient ∂L/∂out through unchanged: the chain rule "
                                   "multiplies it by the op's local derivative ∂out/∂in, which is missing.")
+    if gradient.shape == shape and np.abs(gradient - 1).max() > ATOL and close(summed * gradient, expected):
+        return "ignores grad", ("It returns the local derivative ∂out/∂in alone: the chain rule multiplies it by "
+                                "the incoming gradient ∂L/∂out (grad), which it ignores.")
     if gradient.shape == shape and passed_through is not None:  # elementwise: show the local derivatives
         index = np.unravel_index(int(np.argmax(np.abs(summed - expected))), shape) if shape else ()
         if abs(gradient[index]) > ATOL:

@@ -83,9 +83,11 @@ def _factor_advice(factor: float, op: Any) -> str:
     sizes = _sizes(op)
     if abs(float(fraction) - factor) <= RTOL * abs(factor):
         if fraction in (2, Fraction(1, 2)):
+            mean = (" or a mean's N (2 here) divided twice?" if fraction == Fraction(1, 2) else
+                    " or a mean's N (2 here) not divided?") if 2 in sizes else "?"
             return (f"It is {'twice' if fraction == 2 else 'half'} the right gradient everywhere: a factor 2 is "
-                    f"{'extra' if fraction == 2 else 'missing'} (the exponent of a square? a ½ in the loss?).")
-        if fraction.numerator == 1 and fraction.denominator in sizes:
+                    f"{'extra' if fraction == 2 else 'missing'} (the exponent of a square, a ½ in the loss{mean})")
+        if fraction.numerator == 1 and fraction.denominator in sizes:  # (2 has its own advice, above)
             n = fraction.denominator
             return (f"It is 1/{n} of the right gradient, and {n} is a size here: did you average twice (divide by "
                     "N in forward's mean and again in backward)?")
@@ -104,7 +106,7 @@ def _sizes(op: Any) -> set[int]:
     for tensor in getattr(op, "inputs", ()):
         sizes.add(int(tensor.data.size))
         sizes.update(int(n) for n in tensor.data.shape)
-    return {n for n in sizes if n > 2}  # 2 has its own advice
+    return {n for n in sizes if n > 1}
 
 
 def _broadcast_axes(big: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...] | int:

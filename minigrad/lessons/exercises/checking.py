@@ -55,7 +55,7 @@ class Progress:
         for outcome in self.outcomes:
             status = outcome.status + (f" ({outcome.diagnosis})" if outcome.diagnosis else "")
             number = NAMES.index(outcome.name) + 1
-            lines.append(f"{number:>3}  {outcome.name:<14} {status:<20} {titles[outcome.name]}")
+            lines.append(f"{number:>3}  {outcome.name:<14} {status:<24} {titles[outcome.name]}")
         paragraphs = [outcome.paragraph for outcome in self.outcomes if outcome.status == "failing"]
         return "\n".join(lines + [""] + [p + "\n" for p in paragraphs]).rstrip() + "\n"
 

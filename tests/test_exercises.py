@@ -17,6 +17,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from browser import needs_browser, open_page, page_width, shown_text
 
 from minigrad import cli, nn, ops, optim
 from minigrad.core import backward as core_backward
@@ -313,6 +314,26 @@ def test_a_wrong_backward_gets_a_replay_page_that_marks_the_blamed_edge(sigma_as
     page = (sigma_as_sigma / "feedback" / "sigmoid.html").read_text(encoding="utf-8")
     data = json.loads(re.search(r'<script id="replay-data" type="application/json">(.*?)</script>', page, re.S)[1])
     assert data["tracks"][0]["wrong"]
+
+
+@needs_browser
+def test_in_a_browser_the_feedback_picture_shows_the_red_edge_with_text_of_at_least_12_px(sigma_as_sigma):
+    with open_page(sigma_as_sigma / "feedback" / "sigmoid.svg") as visit:
+        red = visit.page.locator(f'g.edge path[stroke="{WRONG}"]').count()
+        sizes = visit.page.eval_on_selector_all(
+            "text", "ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)")
+    assert red == 1 and min(sizes) >= 12, (red, min(sizes))
+    assert not visit.problems()
+
+
+@needs_browser
+def test_in_a_browser_the_feedback_replay_opens_at_the_red_edge_with_text_of_at_least_12_px(sigma_as_sigma):
+    with open_page(sigma_as_sigma / "feedback" / "sigmoid.html") as visit:
+        page = visit.page
+        assert page.locator(f'#graph g.edge path[stroke="{WRONG}"]').count() >= 1
+        assert "Here the gradient goes wrong: the backward of sigmoid" in page.text_content("#panel")
+        assert shown_text(page)[0][0] >= 12 and page_width(page)["page"] <= page_width(page)["screen"]
+    assert not visit.problems()
 
 
 def test_the_docs_show_the_picture_that_check_draws_today(sigma_as_sigma):

@@ -86,7 +86,7 @@ def _factor_advice(factor: float, op: Any) -> str:
             mean = (" or a mean's N (2 here) divided twice?" if fraction == Fraction(1, 2) else
                     " or a mean's N (2 here) not divided?") if 2 in sizes else "?"
             return (f"It is {'twice' if fraction == 2 else 'half'} the right gradient everywhere: a factor 2 is "
-                    f"{'extra' if fraction == 2 else 'missing'} (the exponent of a square, a ½ in the loss{mean})")
+                    f"{'extra' if fraction == 2 else 'missing'} (the exponent of a square, a ½ in the loss{mean}).")
         if fraction.numerator == 1 and fraction.denominator in sizes:  # (2 has its own advice, above)
             n = fraction.denominator
             return (f"It is 1/{n} of the right gradient, and {n} is a size here: did you average twice (divide by "

@@ -163,7 +163,7 @@ def test_the_home_page_reads_at_1366_by_768_with_no_error_or_outside_request(ser
 @needs_browser
 @pytest.mark.parametrize("page", ["activations.html", "mse_vs_ce.html", "information.html", "training.html",
                                   "drawing_graphs.html", "losses.html", "own_op.html", "higher_order.html",
-                                  "vanishing_gradients.html"])
+                                  "vanishing_gradients.html", "exercises.html"])
 def test_the_tutorial_figures_read_at_1366_by_768(served, site, page):
     with open_page(served + page, within=served) as visit:
         figures = _smallest_figure_text(visit.page, site)
@@ -172,7 +172,7 @@ def test_the_tutorial_figures_read_at_1366_by_768(served, site, page):
 
 
 @needs_browser
-@pytest.mark.parametrize("page", ["index.html", "training.html", "vanishing_gradients.html"])
+@pytest.mark.parametrize("page", ["index.html", "training.html", "vanishing_gradients.html", "own_op.html"])
 def test_on_a_phone_a_page_and_its_figures_read_without_the_page_scrolling_sideways(served, site, page):
     with open_page(served + page, viewport=PHONE, within=served) as visit:
         width = page_width(visit.page)

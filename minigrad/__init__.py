@@ -8,6 +8,7 @@ for the one import circle: the Tensor, in core, calls the ops, which make Tensor
     functional/   layers, activations and losses as functions (import minigrad.functional as F)
     nn/           modules in PyTorch's shape: Linear, Conv2d, Sequential, the activations and losses
     optim.py, checkpoint.py, interop.py, information.py   optimizers, save and load, PyTorch, entropy
+    compiler/     mg.compile: a training step traced once and run as the straight-line NumPy it prints
     pages/        the one builder of every HTML page minigrad writes
     viz/          pictures of the graph, and the backward replay (loaded on first use: the viz extra)
     training/     data, the training loop, gradient statistics, and what a run writes
@@ -26,6 +27,7 @@ from typing import Any
 
 from minigrad import functional, information, nn, optim
 from minigrad.checkpoint import load, save
+from minigrad.compiler import compile
 from minigrad.core.backward import topological_order, unbroadcast
 from minigrad.core.blame import BlameReport, blame
 from minigrad.core.creation import generator, manual_seed, ones, randn, tensor, zeros
@@ -40,7 +42,7 @@ from minigrad.ops.shape import concatenate, stack, where
 __all__ = [  # in reading order (the API reference follows it)
     "Tensor", "tensor", "zeros", "ones", "randn", "manual_seed", "generator",
     "no_grad", "enable_grad", "grad", "hvp", "hessian", "gradcheck", "gradgradcheck", "blame", "BlameReport",
-    "concatenate", "stack", "where", "topological_order", "unbroadcast", "Op", "save", "load",
+    "concatenate", "stack", "where", "topological_order", "unbroadcast", "Op", "compile", "save", "load",
     "ShapeError", "BadIndexError", "GradcheckError",
     "functional", "information", "nn", "optim", "viz",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.core.tensor import Tensor
+from minigrad.core.trace import tracing
 from minigrad.core.versions import versions
 from minigrad.nn.module import Module
 
@@ -46,15 +47,19 @@ class Optimizer:
         """Set every parameter's `.grad` to None, so that the next backward starts afresh."""
         for param in self.params:
             param.grad = None
+        if tracing.active is not None:  # inside mg.compile's trace: these gradients start afresh (core/trace.py)
+            tracing.active.zeroed(self.params)
 
     def step(self) -> None:
         """Update, in place, every parameter that has a gradient; skip those whose `.grad` is None.
         Each update is an in-place change (see core/versions.py): a graph recorded before the step
         cannot backpropagate after it."""
         skipped = 0
+        # inside mg.compile's trace, each update is written down (core/trace.py)
+        update = self.update if tracing.active is None else tracing.active.traced_update(self)
         for param, state in zip(self.params, self.state):
             if param.grad is not None:
-                self.update(param.data, param.grad, state)
+                update(param.data, param.grad, state)
             else:
                 skipped += 1
         if not skipped:
@@ -98,8 +103,8 @@ class SGD(Optimizer):
             grad = grad + self.weight_decay * value  # g ← g + λ·p  (the gradient of λ/2·‖p‖²)
         if self.momentum:
             buffer = state.get("momentum_buffer")
-            if buffer is None:  # np.array copies g, and keeps it an array when 0-d (0-d arithmetic gives scalars)
-                buffer = state["momentum_buffer"] = np.array(grad)  # b ← g on the first step
+            if buffer is None:  # np.copy copies g, and keeps it an array when 0-d (0-d arithmetic gives scalars)
+                buffer = state["momentum_buffer"] = np.copy(grad)  # b ← g on the first step
             else:
                 buffer *= self.momentum
                 buffer += grad  # b ← μ·b + g

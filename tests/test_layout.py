@@ -14,8 +14,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "minigrad"
 
 # The parts in reading order; a module may import from its own part and the parts before it.
-PARTS = ["core", "ops", "functional", "nn", "optim checkpoint interop information", "pages", "viz", "training",
-         "lessons", "cli __main__"]
+PARTS = ["core", "ops", "functional", "nn", "optim checkpoint interop information", "compiler", "pages", "viz",
+         "training", "lessons", "cli __main__"]
 # The one circle: Tensor calls the ops, the ops subclass Op and make Tensors, and Tensor.backward walks the graph.
 CIRCLE = {"minigrad.core.tensor", "minigrad.core.op", "minigrad.core.backward"}
 
@@ -58,7 +58,7 @@ GRAPH = {module: imports(module) for module in MODULES}
 
 def test_the_package_has_a_folder_per_part():
     folders = {path.name for path in PACKAGE.iterdir() if path.is_dir() and (path / "__init__.py").exists()}
-    assert folders == {"core", "ops", "functional", "nn", "pages", "viz", "training", "lessons"}
+    assert folders == {"core", "ops", "functional", "nn", "compiler", "pages", "viz", "training", "lessons"}
 
 
 def test_every_module_belongs_to_a_part():

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.core.errors import ShapeError
+from minigrad.core.stand_in import StandIn
 
 DEFAULT_DTYPE = np.float32
 
@@ -20,6 +21,8 @@ def array_from(data: Any) -> np.ndarray:
     >>> array_from([1, 2]).dtype, array_from(np.arange(2)).dtype
     (dtype('float32'), dtype('int64'))
     """
+    if isinstance(data, StandIn):  # an array under mg.compile's trace (core/trace.py): NumPy data
+        return data
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:

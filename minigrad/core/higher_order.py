@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.core.backward import backward_pass
+from minigrad.core.trace import tracing
 from minigrad.core.grad_mode import enable_grad, no_grad
 from minigrad.core.op import Op
 from minigrad.core.tensor import Tensor
@@ -61,7 +62,12 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     found: dict[Tensor, Any] = {}
     with enable_grad() if create_graph else no_grad():  # record the rules' ops only when asked to
         try:
-            for tensor, gradient in backward_pass(outputs, seeds, create_graph=create_graph):
+            trace = tracing.active  # under mg.compile's trace: the seeds stand-ins, each gradient named
+            if trace is not None and not create_graph:
+                seeds = [trace.seed(seed) for seed in seeds]
+            pairs = backward_pass(outputs, seeds, create_graph=create_graph) if trace is None else \
+                trace.named_gradients(backward_pass(outputs, seeds, create_graph=create_graph))
+            for tensor, gradient in pairs:
                 if tensor in wanted:
                     found[tensor] = gradient
         except TypeError as error:  # e.g. np.exp in a custom op's backward, on a saved input now a Tensor
@@ -87,7 +93,7 @@ def _returned(x: Tensor, gradient: Any, create_graph: bool) -> Tensor:
     with respect to x: one that has no path back to x (relu's 0/1 mask, a linear map's constant slope)
     gets one through ConstantIn, whose derivative is zero, so that differentiating it again gives zeros."""
     if not create_graph:
-        return Tensor._from_op(np.array(gradient, dtype=x.dtype), None)  # its own copy
+        return Tensor._from_op(gradient.astype(x.dtype), None)  # its own copy (astype copies)
     gradient = gradient.astype(x.dtype)
     return gradient if _leads_to(gradient, x) else ConstantIn.apply(gradient, x)
 

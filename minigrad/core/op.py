@@ -26,6 +26,7 @@ from minigrad.core.arguments import type_name
 from minigrad.core.errors import BadIndexError, ShapeError
 from minigrad.core.grad_mode import grad_mode
 from minigrad.core.tensor import Tensor
+from minigrad.core.trace import tracing
 from minigrad.core.versions import versions
 
 
@@ -120,6 +121,8 @@ class Op:
             raise TypeError(f"{cls.name()}: input {i} is a {type_name(value)}, expected a Tensor; "
                             "wrap it: Tensor(X)") from None
         op = cls()
+        if tracing.active is not None:  # under mg.compile's trace: each input a stand-in (core/trace.py)
+            arrays = tracing.active.arrays_of(op, inputs, arrays)
         try:
             data = op.forward(*arrays, **params)
         except ShapeError:

@@ -18,6 +18,7 @@ import numpy as np
 
 from minigrad.core.arguments import DEFAULT_DTYPE, array_from, operand_array, shape_from_args, type_name
 from minigrad.core.hooks import RemovableHandle
+from minigrad.core.trace import tensor_data, tracing
 from minigrad.core.versions import versions
 
 if TYPE_CHECKING:  # core/op.py imports this module
@@ -39,7 +40,7 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, name: str | None = None) -> None:
         array = data.data if isinstance(data, Tensor) else array_from(data)
-        self.data = array
+        self.data = array if type(array) is np.ndarray else tensor_data(array, self, None)
         self.grad: np.ndarray | None = None
         self.requires_grad = requires_grad
         self.name = name
@@ -52,7 +53,7 @@ class Tensor:
         """The constructor for op results: no dtype rules (the data comes from NumPy) and no
         property setter, which every op pays for (measured: benchmarks/README.md)."""
         tensor = object.__new__(cls)
-        tensor.data = data if type(data) is np.ndarray else np.asarray(data)
+        tensor.data = data if type(data) is np.ndarray else tensor_data(data, tensor, op)
         tensor.grad = None
         tensor._requires_grad = op is not None
         tensor.name = None
@@ -181,6 +182,8 @@ class Tensor:
             raise RuntimeError("backward: this tensor does not require grad; create the leaves "
                                "with requires_grad=True (and not under no_grad)")
         seed = self._seed_gradient(grad)
+        if tracing.active is not None:  # inside mg.compile's trace: the same walk, written down (core/trace.py)
+            return tracing.active.backward(self, seed, backward_pass)
         finished = [(node, node_grad) for node, node_grad in backward_pass(self, seed)
                     if node._op is None or node._retains_grad]
         for node, node_grad in finished:  # only now touch .grad: an error above changes nothing

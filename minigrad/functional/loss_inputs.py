@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.core.stand_in import as_array, take
 from minigrad.core.tensor import Tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -44,7 +45,7 @@ def constant(loss: str, what: str, value: Any) -> np.ndarray:
             raise ValueError(f"{loss}: {what} requires grad, but a loss's {what} is a constant (no gradient "
                              f"flows into it); pass {what}.detach()")
         return value.data
-    return np.asarray(value)
+    return as_array(value)
 
 
 def array_of(value: Any) -> np.ndarray:
@@ -53,7 +54,7 @@ def array_of(value: Any) -> np.ndarray:
     >>> array_of(Tensor([1.0, 2.0])).tolist(), array_of([0, 1]).dtype.kind
     ([1.0, 2.0], 'i')
     """
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value.data if isinstance(value, Tensor) else as_array(value)
 
 
 def float_target(loss: str, target: Any, x: Tensor) -> Tensor:
@@ -196,7 +197,8 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
     raw = array_of(target)
     if raw.dtype.kind in "iu":
         labels = class_labels(loss, raw, z)
-        t = one_hot_rows(classes, z.dtype).take(labels, axis=0)  # one-hot rows
+        identity = one_hot_rows(classes, z.dtype)
+        t = take(identity, labels, axis=0)  # one-hot rows
         if class_weight is None and not label_smoothing:
             return t, float(n), True
         divisor = float(n if class_weight is None else class_weight[labels].sum())

@@ -21,6 +21,7 @@ import numpy as np
 from minigrad.core.arguments import type_name
 from minigrad.core.hooks import RemovableHandle
 from minigrad.core.tensor import Tensor
+from minigrad.core.trace import tracing
 from minigrad.core.versions import versions
 
 
@@ -144,6 +145,8 @@ class Module:
         """Set every parameter's .grad to None."""
         for p in self.parameters():
             p.grad = None
+        if tracing.active is not None:  # inside mg.compile's trace: these gradients start afresh (core/trace.py)
+            tracing.active.zeroed(self.parameters())
 
     def train(self, mode: bool = True) -> Module:
         """Put this module and its submodules in training mode (or evaluation mode, mode=False)."""

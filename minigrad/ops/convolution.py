@@ -22,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from minigrad.core.op import Op
+from minigrad.core.stand_in import take
 from minigrad.ops.rule_math import col2im, im2col, scatter_add
 
 Pair = tuple[int, int]
@@ -39,7 +40,7 @@ def gather_patches(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> 
     The windows are a strided view (no copy); the reshape copies them once."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     if ph or pw:  # zeros around the image (np.pad is slower: benchmarks/README.md)
-        padded = np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), dtype=x.dtype)
+        padded = np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw), dtype=x.dtype, like=x)
         padded[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]] = x
         x = padded
     windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # (N, C, OH, OW, kh, kw)
@@ -54,7 +55,7 @@ def scatter_patches(cols: np.ndarray, shape: tuple[int, ...], kernel: Pair, stri
     n, c, h, w = shape
     oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
     patches = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (N, C, kh, kw, OH, OW)
-    image = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    image = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype, like=cols)
     for i in range(kh):
         for j in range(kw):
             image[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += patches[:, :, i, j]
@@ -107,7 +108,7 @@ class Conv2dOp(Op):
             out += b
         oh, ow = output_size(h, kh, stride[0], padding[0]), output_size(w, kw, stride[1], padding[1])
         out = out.reshape(n, oh, ow, out_channels).transpose(0, 3, 1, 2)  # (N, out, OH, OW)
-        return np.ascontiguousarray(out)  # later ops run in memory order (measured: benchmarks/README.md)
+        return out.copy()  # in C order: later ops run in memory order (measured: benchmarks/README.md)
 
     def backward(self, grad):
         x, W = self.saved
@@ -155,7 +156,7 @@ class MaxPool2dOp(Op):
                 chosen = np.where(nan & np.isnan(candidates[k]), k, chosen)
         corner = (np.arange(n * c).reshape(n, c, 1, 1) * h + np.arange(oh)[:, None] * sh) * w + np.arange(ow) * sw
         offset = (np.arange(kh)[:, None] * w + np.arange(kw)).ravel()  # offset k's distance from the corner in x
-        self.flat_index = (corner + offset[chosen]).ravel()          # each maximum's position in x.ravel()
+        self.flat_index = (corner + take(offset, chosen, axis=0)).ravel()  # each maximum's position in x.ravel()
         return out
 
     def backward(self, grad):

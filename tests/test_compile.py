@@ -1,0 +1,352 @@
+"""mg.compile: a step traced once, then run as the straight-line NumPy it prints as `.source`.
+
+Compiled and eager copies of the same model take the same steps on the same batches: the losses,
+gradients, parameters and optimizer state must agree after every step (they run the same NumPy
+calls in the same order, so they agree to the bit; the tolerance is float32's)."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.functional as F
+from minigrad import nn, optim
+from minigrad.compiler import CompileCheckError, CompileWarning
+
+RTOL, ATOL = 1e-6, 1e-7
+
+
+def mlp(seed: int = 0, sizes: tuple[int, ...] = (4, 8, 8, 3)) -> nn.Sequential:
+    mg.manual_seed(seed)
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers += [nn.Linear(n_in, n_out)] + ([nn.ReLU()] if i < len(sizes) - 2 else [])
+    return nn.Sequential(*layers)
+
+
+def cnn(seed: int = 0) -> nn.Sequential:
+    mg.manual_seed(seed)
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(36, 3))
+
+
+OPTIMIZERS = {
+    "sgd": lambda params: optim.SGD(params, lr=0.1),
+    "momentum and weight decay": lambda params: optim.SGD(params, lr=0.05, momentum=0.9, weight_decay=0.01),
+    "nesterov": lambda params: optim.SGD(params, lr=0.05, momentum=0.9, nesterov=True),
+    "adam": lambda params: optim.Adam(params, lr=0.01),
+    "adam with weight decay": lambda params: optim.Adam(params, lr=0.01, weight_decay=0.01),
+}
+
+
+def training_step(model: nn.Module, optimizer: optim.Optimizer, loss: str, fused: bool = True):
+    def step(x, y):
+        optimizer.zero_grad()
+        out = model(x)
+        value = F.cross_entropy(out, y, fused=fused) if loss == "ce" else F.mse_loss(out, y, fused=fused)
+        value.backward()
+        optimizer.step()
+        return value.item()
+    return step
+
+
+def batches(loss: str, steps: int, n_in: int = 4, n_out: int = 3, image: bool = False, sizes=(6,)):
+    rng = np.random.default_rng(1)
+    for i in range(steps):
+        n = sizes[i * len(sizes) // steps]
+        shape = (n, 1, 6, 6) if image else (n, n_in)
+        x = mg.Tensor(rng.standard_normal(shape).astype(np.float32))
+        y = rng.integers(0, n_out, n) if loss == "ce" else rng.standard_normal((n, n_out)).astype(np.float32)
+        yield x, y
+
+
+def assert_same_state(eager_model, compiled_model, eager_optimizer, compiled_optimizer):
+    for (name, p), q in zip(eager_model.named_parameters(), compiled_model.parameters()):
+        np.testing.assert_allclose(q.data, p.data, rtol=RTOL, atol=ATOL, err_msg=name)
+        np.testing.assert_allclose(q.grad, p.grad, rtol=RTOL, atol=ATOL, err_msg=f"{name}.grad")
+        assert q.data.dtype == p.data.dtype == np.float32
+    for eager_state, compiled_state in zip(eager_optimizer.state, compiled_optimizer.state):
+        assert eager_state.keys() == compiled_state.keys()
+        for key in eager_state:
+            np.testing.assert_allclose(compiled_state[key], eager_state[key], rtol=RTOL, atol=ATOL, err_msg=key)
+
+
+def run_side_by_side(make_model, optimizer_name, loss, fused=True, steps=20, **batch_options):
+    eager_model, compiled_model = make_model(), make_model()
+    eager_optimizer = OPTIMIZERS[optimizer_name](eager_model.parameters())
+    compiled_optimizer = OPTIMIZERS[optimizer_name](compiled_model.parameters())
+    eager = training_step(eager_model, eager_optimizer, loss, fused)
+    compiled = mg.compile(training_step(compiled_model, compiled_optimizer, loss, fused))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)  # no fallback to eager: the compiled code ran
+        for x, y in batches(loss, steps, **batch_options):
+            assert compiled(x, y) == pytest.approx(eager(x, y), rel=RTOL, abs=ATOL)
+            assert_same_state(eager_model, compiled_model, eager_optimizer, compiled_optimizer)
+    return compiled
+
+
+@pytest.mark.parametrize("optimizer_name", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("loss, fused", [("ce", True), ("ce", False), ("mse", True), ("mse", False)])
+def test_a_compiled_mlp_step_matches_the_eager_step_after_every_step(loss, fused, optimizer_name):
+    compiled = run_side_by_side(mlp, optimizer_name, loss, fused)
+    assert compiled.entries, "the compiled code never ran"
+
+
+@pytest.mark.parametrize("optimizer_name", ["sgd", "adam"])
+def test_a_compiled_cnn_step_matches_the_eager_step(optimizer_name):
+    run_side_by_side(cnn, optimizer_name, "ce", image=True, steps=8)
+
+
+def test_a_new_batch_size_is_traced_again_and_both_traces_stay_in_use():
+    compiled = run_side_by_side(mlp, "sgd", "ce", sizes=(6, 5, 6, 5), steps=16)
+    assert len(compiled.entries) == 2  # one per batch shape, each reused as the sizes alternate
+
+
+def test_a_step_built_on_mg_grad_matches_the_eager_step():
+    def make():
+        model = mlp()
+        params = list(model.parameters())
+
+        def step(x, y):
+            loss = F.cross_entropy(model(x), y)
+            grads = mg.grad(loss, params)
+            with mg.no_grad():
+                for p, g in zip(params, grads):
+                    p -= 0.1 * g
+            return loss.item()
+        return model, step
+
+    (eager_model, eager), (compiled_model, plain) = make(), make()
+    compiled = mg.compile(plain)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for x, y in batches("ce", 10):
+            assert compiled(x, y) == pytest.approx(eager(x, y), rel=RTOL)
+    for p, q in zip(eager_model.parameters(), compiled_model.parameters()):
+        np.testing.assert_allclose(q.data, p.data, rtol=RTOL, atol=ATOL)
+
+
+def test_a_changed_learning_rate_is_traced_again_not_frozen():
+    model = mlp()
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    step = mg.compile(training_step(model, optimizer, "ce"))
+    x, y = next(batches("ce", 1))
+    step(x, y)
+    step(x, y)
+    before = [p.data.copy() for p in model.parameters()]
+    optimizer.lr = 0.0
+    step(x, y)
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.data, b)  # lr 0: no change, as eagerly
+
+
+def test_the_source_is_the_whole_step_forward_backward_update():
+    model = mlp(sizes=(4, 8, 3))
+    step = mg.compile(training_step(model, optim.SGD(model.parameters(), lr=0.1), "ce"))
+    x, y = next(batches("ce", 1))
+    step(x, y)
+    source = step.source
+    assert source.startswith("def step(x, y, W1, b1, W2, b2):")
+    for expected in ["z1 = x @ W1.T + b1", "h1 = np.maximum(z1, 0)", "dL_dz1 = dL_dh1 * positive",
+                     "W1 -= 0.1 * dL_dW1", "# forward", "# backward", "# update"]:
+        assert expected in source
+    assert 20 <= len(source.splitlines()) <= 45
+
+
+def test_every_backward_line_of_a_w1_step_carries_a_derivative_comment():
+    model = mlp(sizes=(64, 128, 10))
+    step = mg.compile(training_step(model, optim.SGD(model.parameters(), lr=0.1), "ce"))
+    rng = np.random.default_rng(0)
+    step(mg.Tensor(rng.standard_normal((64, 64)).astype(np.float32)), rng.integers(0, 10, 64))
+    backward = step.source.split("# backward")[1].split("# update")[0]
+    lines = [line for line in backward.splitlines()[1:] if line.strip()]
+    assert len(lines) >= 8
+    for line in lines:
+        assert re.search(r"\S\s+# \S", line), f"no derivative comment: {line}"
+
+
+def test_the_source_run_on_its_own_gives_the_numbers_of_the_compiled_step():
+    model = mlp(sizes=(4, 8, 3))
+    step = mg.compile(training_step(model, optim.SGD(model.parameters(), lr=0.1), "ce"))
+    x, y = next(batches("ce", 1))
+    step(x, y)
+    weights = [p.data.copy() for p in model.parameters()]
+    namespace = dict(step.last.source.namespace)  # NumPy, and the constants it names (the one-hot rows)
+    exec(step.source, namespace)  # noqa: S102  (the printed text, executed by itself)
+    standalone = namespace["step"]
+    copies = [w.copy() for w in weights]
+    loss, *grads = standalone(x.data, y, *copies)
+    expected_loss = step(x, y)
+    assert loss == pytest.approx(expected_loss, rel=RTOL)
+    for copy, p in zip(copies, model.parameters()):
+        np.testing.assert_allclose(copy, p.data, rtol=RTOL, atol=ATOL)
+    for grad, p in zip(grads, model.parameters()):
+        np.testing.assert_allclose(grad, p.grad, rtol=RTOL, atol=ATOL)
+
+
+def test_the_source_names_only_numpy_and_what_it_shows_as_constants():
+    model = mlp(sizes=(4, 8, 3))
+    step = mg.compile(training_step(model, optim.SGD(model.parameters(), lr=0.1), "ce"))
+    step(*next(batches("ce", 1)))
+    assert set(step.last.source.namespace) <= {"np", "GuardFailed", "identity"}
+
+
+def test_check_catches_a_decision_on_a_value_the_trace_cannot_see():
+    model = mlp(sizes=(2, 4, 1))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    calls = [0]
+
+    def step(x, y):  # a Python counter decides: the trace sees only the branch it took
+        calls[0] += 1
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        if calls[0] % 2:
+            loss = loss * 2
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    compiled = mg.compile(step, check=True)
+    x, y = mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32)
+    compiled(x, y)  # traced: calls = 1, the doubled loss
+    with pytest.raises(CompileCheckError, match=r"differ in (the returned value|W1)"):
+        compiled(x, y)  # compiled: the trace, doubled; eager: call 2, not doubled
+
+
+def test_check_passes_a_faithful_step_and_keeps_the_eager_results():
+    model = mlp(sizes=(4, 8, 3))
+    eager_model = mlp(sizes=(4, 8, 3))
+    compiled = mg.compile(training_step(model, optim.Adam(model.parameters(), lr=0.01), "ce"), check=True)
+    eager = training_step(eager_model, optim.Adam(eager_model.parameters(), lr=0.01), "ce")
+    for x, y in batches("ce", 5):
+        assert compiled(x, y) == eager(x, y)
+    for p, q in zip(eager_model.parameters(), model.parameters()):
+        np.testing.assert_array_equal(q.data, p.data)
+
+
+def halving_step(model: nn.Module, optimizer: optim.Optimizer):
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        if loss.item() > 0.5:  # a value the trace sees read: the compiled code checks it at each call
+            loss = loss * 0.5
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return step
+
+
+def test_a_decision_on_a_traced_value_is_checked_at_each_call_and_runs_eagerly_when_it_differs():
+    eager_model, compiled_model = mlp(sizes=(2, 4, 1)), mlp(sizes=(2, 4, 1))
+    eager = halving_step(eager_model, optim.SGD(eager_model.parameters(), lr=0.1))
+    compiled = mg.compile(halving_step(compiled_model, optim.SGD(compiled_model.parameters(), lr=0.1)))
+    x = mg.Tensor(np.ones((3, 2), np.float32))
+    small, large = np.zeros((3, 1), np.float32), np.full((3, 1), 5.0, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for y in [small, small, large, small, large, small]:
+            assert compiled(x, y) == pytest.approx(eager(x, y), rel=RTOL)
+    for p, q in zip(eager_model.parameters(), compiled_model.parameters()):
+        np.testing.assert_allclose(q.data, p.data, rtol=RTOL, atol=ATOL)
+    assert "if not " in compiled.source or "raise GuardFailed" in compiled.source
+
+
+def test_a_hook_makes_the_step_run_eagerly_with_one_warning_naming_it():
+    model = mlp(sizes=(2, 4, 1))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    model[0].weight.register_hook(lambda g: g * 0.5)
+    step = mg.compile(training_step(model, optimizer, "mse"))
+    x, y = mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32)
+    with pytest.warns(CompileWarning, match="hook"):
+        step(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)  # one warning, not one a call
+        step(x, y)
+    with pytest.raises(RuntimeError, match="runs eagerly: .*hook"):
+        _ = step.source
+
+
+def test_an_array_leaving_numpys_dispatch_makes_the_step_run_eagerly_with_the_place_named():
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        y = (w * x).sum()
+        np.asarray(y.data)  # NumPy code the trace cannot follow
+        y.backward()
+        return y.item()
+
+    compiled = mg.compile(step)
+    with pytest.warns(CompileWarning, match=r"test_compile\.py:\d+ converts a traced array"):
+        assert compiled(mg.Tensor([1.0, 1.0])) == 3.0
+    w.grad = None
+    assert compiled(mg.Tensor([2.0, 2.0])) == 6.0
+    assert w.grad.tolist() == [2.0, 2.0]
+
+
+def test_the_first_call_returns_the_eager_result_and_source_waits_for_it():
+    model = mlp(sizes=(2, 4, 1))
+    step = mg.compile(training_step(model, optim.SGD(model.parameters(), lr=0.1), "mse"))
+    with pytest.raises(RuntimeError, match="call it once first"):
+        _ = step.source
+    assert isinstance(step(mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32)), float)
+
+
+def test_a_returned_tensor_comes_back_without_a_graph():
+    w = mg.Tensor([1.0, -1.0], requires_grad=True)
+    step = mg.compile(lambda x: (w * x).relu())
+    step(mg.Tensor([3.0, 3.0]))
+    out = step(mg.Tensor([2.0, 2.0]))
+    assert out.data.tolist() == [2.0, 0.0] and not out.requires_grad
+
+
+def test_an_update_by_the_compiled_step_counts_a_version_so_an_old_graph_refuses_backward():
+    model = mlp(sizes=(2, 4, 1))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    step = mg.compile(training_step(model, optimizer, "mse"))
+    x, y = mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32)
+    step(x, y)
+    old = F.mse_loss(model(x), y)
+    step(x, y)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        old.backward()
+
+
+def test_compile_refuses_what_is_not_a_function():
+    with pytest.raises(TypeError, match="compile: expected a function, got int"):
+        mg.compile(3)
+
+
+def test_the_traced_run_leaves_no_stand_in_behind():
+    model = mlp(sizes=(2, 4, 1))
+    optimizer = optim.Adam(model.parameters(), lr=0.1)
+    step = mg.compile(training_step(model, optimizer, "mse"))
+    step(mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32))
+    for p in model.parameters():
+        assert type(p.data) is np.ndarray and type(p.grad) is np.ndarray
+    for state in optimizer.state:
+        assert all(isinstance(v, (np.ndarray, int)) for v in state.values())
+
+
+def test_the_backward_as_code_chapter_shows_the_xor_step_as_compile_prints_it_today():
+    from pathlib import Path
+
+    chapter = (Path(__file__).resolve().parent.parent / "docs" / "backward_as_code.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- compiled: the XOR step above -->\n```python\n(.*?)```", chapter, re.S).group(1)
+    mg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 2))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+
+    def train_step(x, labels):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    step = mg.compile(train_step)
+    step(mg.Tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)), np.array([0, 1, 1, 0]))
+    assert shown == step.source

@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=positive_int,
                        help=f"(default {defaults.batch_size}; {digits_cnn['batch_size']} for --model cnn on digits)")
     train.add_argument("--seed", type=seed, default=defaults.seed, help="seeds data, initialisation and batches")
+    train.add_argument("--compile", action="store_true",
+                       help="run the training steps as mg.compile's straight-line NumPy: the same numbers, faster")
     train.add_argument("--out", type=Path, default=Path("minigrad-out"),
                        help="the folder to write into (default ./minigrad-out)")
     train.set_defaults(run=run_train)
@@ -243,7 +245,7 @@ def run_train(args: argparse.Namespace) -> int:
           f"{config.loss} loss, {config.optimizer} lr {config.lr:g}, {config.epochs} epoch(s)")
     try:
         with ProgressDisplay(config.epochs) as show:
-            result = training.fit(config, on_epoch=show)
+            result = training.fit(config, on_epoch=show, compiled=args.compile)
     except ImportError as missing:  # digits without scikit-learn
         return fail("train", f"{missing}")
     except training.TrainingDiverged as diverged:

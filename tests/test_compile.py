@@ -350,3 +350,29 @@ def test_the_backward_as_code_chapter_shows_the_xor_step_as_compile_prints_it_to
     step = mg.compile(train_step)
     step(mg.Tensor(np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)), np.array([0, 1, 1, 0]))
     assert shown == step.source
+
+
+@pytest.mark.parametrize("config", [dict(dataset="xor", epochs=3), dict(dataset="moons", epochs=3, loss="mse", optimizer="sgd"),
+                                    dict(dataset="blobs", epochs=2, activation="tanh")], ids=["xor", "moons-mse", "blobs-tanh"])
+def test_fit_compiled_gives_the_history_and_gradient_statistics_of_fit(config):
+    from minigrad import training
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        compiled = training.fit(training.TrainConfig(**config), compiled=True)
+    eager = training.fit(training.TrainConfig(**config))
+    assert compiled.history == eager.history
+    for key, value in eager.stats.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(compiled.stats[key], value, err_msg=key)
+
+
+def test_minigrad_train_compile_prints_the_accuracy_of_the_eager_run(tmp_path, capsys):
+    from minigrad import cli
+
+    assert cli.main(["train", "--dataset", "xor", "--epochs", "4", "--out", str(tmp_path / "eager")]) == 0
+    eager = capsys.readouterr().out
+    assert cli.main(["train", "--dataset", "xor", "--epochs", "4", "--compile", "--out", str(tmp_path / "compiled")]) == 0
+    compiled = capsys.readouterr().out
+    accuracy = re.compile(r"(?:train|test) accuracy[^\n]*")
+    assert accuracy.findall(compiled) == accuracy.findall(eager) != []

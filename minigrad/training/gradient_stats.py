@@ -166,6 +166,11 @@ class GradientStats:
                 self._pre_passes[i] += 1
         return record
 
+    @property
+    def records_next_step(self) -> bool:
+        """Whether the next `step` is one of those it samples (one in record_every)."""
+        return self._recording
+
     def step(self, optimizer: Any) -> None:
         """Call `optimizer.step()` (or `optimizer()`, a function that updates the
         parameters in place), recording the gradients before and the parameters'

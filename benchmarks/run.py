@@ -82,13 +82,14 @@ class Workload:
     loss: str                   # "ce" (softmax cross-entropy, mean) or "mse" (mean)
     steps: int = 1              # steps per timed sample
     target: str = ""            # the ratio the engine aims for: × NumPy (H1: × PyTorch); benchmarks/README.md
+    compiled_target: str = ""   # the ratio mg.compile's step aims for, × NumPy
 
 
 WORKLOADS = [
-    Workload("W1", (64, 128, 10), 64, "ce", target="<= 1.3"),
-    Workload("W2", (784, 512, 512, 10), 256, "ce", target="<= 1.05"),
-    Workload("W3", (2, 16, 16, 2), 8, "ce", steps=200, target="<= 1.6"),
-    Workload("W4", (2, 16, 16, 1), 100, "mse", target="<= 1.5"),
+    Workload("W1", (64, 128, 10), 64, "ce", target="<= 1.3", compiled_target="<= 1.15"),
+    Workload("W2", (784, 512, 512, 10), 256, "ce", target="<= 1.05", compiled_target="<= 1.03"),
+    Workload("W3", (2, 16, 16, 2), 8, "ce", steps=200, target="<= 1.6", compiled_target="<= 1.15"),
+    Workload("W4", (2, 16, 16, 1), 100, "mse", target="<= 1.5", compiled_target="<= 1.15"),
 ]
 
 
@@ -325,7 +326,7 @@ def check_same_hvp(w: Workload, implementations: dict[str, Callable[[], list]]) 
 # Conv2d(1, 16, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(256, 10), mean
 # cross-entropy, on digits-sized images (64, 1, 8, 8). Weights are [(conv W, conv b), (W, b)].
 
-CNN_WORKLOAD = Workload("W5", (1, 16, 10), 64, "ce", target="<= 1.5")  # sizes: in channels, conv channels, classes
+CNN_WORKLOAD = Workload("W5", (1, 16, 10), 64, "ce", target="<= 1.5", compiled_target="<= 1.2")  # sizes: in channels, conv channels, classes
 CNN_IMAGE = 8
 
 
@@ -455,6 +456,29 @@ def check_same_weights(w: Workload, implementations: dict, steps: int = 3) -> No
                                  "not timing it")
 
 
+def compiled(make_minigrad: Callable) -> Callable:
+    """The minigrad step of `make_minigrad`, run by mg.compile: its first call traces, the others run the
+    straight-line NumPy it prints."""
+    def make(w: Workload, weights) -> tuple[Callable[[], float], Callable[[], list]]:
+        step, weights_of = make_minigrad(w, weights)
+        return minigrad.compile(step), weights_of
+    return make
+
+
+def check_compiled_matches_eager(w: Workload, make_weights: Callable, make_minigrad: Callable,
+                                 steps: int = 50) -> None:
+    """50 steps compiled and 50 eager from the same weights must land on the same float32 weights (within
+    1e-6, relative); otherwise the compiled step is not timed."""
+    eager, weights_of = make_minigrad(w, make_weights(w))
+    step, compiled_weights_of = compiled(make_minigrad)(w, make_weights(w))
+    for _ in range(steps):
+        eager(), step()
+    for (W, b), (W0, b0) in zip(compiled_weights_of(), weights_of()):
+        if not (np.allclose(W, W0, rtol=1e-6, atol=0) and np.allclose(b, b0, rtol=1e-6, atol=0)):
+            raise SystemExit(f"{w.name}: the compiled step's weights after {steps} steps differ from the eager "
+                             "step's; not timing it")
+
+
 def time_interleaved(implementations: dict, steps: int, rounds: int, warmup: int = 3) -> dict[str, list[float]]:
     """Per-step times of each implementation, alternating them, after a few untimed rounds."""
     times: dict[str, list[float]] = {name: [] for name in implementations}
@@ -500,7 +524,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"minigrad {minigrad.__version__}, NumPy {np.__version__}, Python {platform.python_version()}, "
           f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS pinned to 1 thread, {allocator}, {rounds} rounds")
     print(f"{'':4} {'workload':<28} {'NumPy':>10} {'minigrad':>10} {'ratio':>7} {'target':>8} "
-          f"{'PyTorch':>10} {'ratio':>7}")
+          f"{'compiled':>10} {'ratio':>7} {'target':>8} {'PyTorch':>10} {'ratio':>7}")
     report: dict = {}
     cnn = CNN_WORKLOAD
     makers = [(w, initial_weights, numpy_step, minigrad_step, torch_step,
@@ -509,10 +533,12 @@ def main(argv: list[str] | None = None) -> dict:
                    f"CNN 1x8x8 c16 pool fc, b {cnn.batch}"))
     for w, make_weights, make_numpy, make_minigrad, make_torch, shape in makers:
         weights = make_weights(w)
-        implementations = {"numpy": make_numpy(w, weights), "minigrad": make_minigrad(w, weights)}
+        implementations = {"numpy": make_numpy(w, weights), "minigrad": make_minigrad(w, weights),
+                           "compiled": compiled(make_minigrad)(w, weights)}
         torch = make_torch(w, weights)
         if torch:
             implementations["torch"] = torch
+        check_compiled_matches_eager(w, make_weights, make_minigrad)
         check_same_weights(w, implementations)
         times = time_interleaved(implementations, w.steps, rounds)
         report[w.name] = {name: (statistics.median(t), ratio_to_numpy(times, name)) for name, t in times.items()}
@@ -521,7 +547,8 @@ def main(argv: list[str] | None = None) -> dict:
                       if torch else f"{'(not installed)':>18}")
         print(f"{w.name:4} {shape:<28} {report[w.name]['numpy'][0] * 1e6:>8.0f}µs "
               f"{report[w.name]['minigrad'][0] * 1e6:>8.0f}µs {report[w.name]['minigrad'][1]:>6.2f}× "
-              f"{w.target:>8} {torch_text}")
+              f"{w.target:>8} {report[w.name]['compiled'][0] * 1e6:>8.0f}µs {report[w.name]['compiled'][1]:>6.2f}× "
+              f"{w.compiled_target:>8} {torch_text}")
 
     w2 = WORKLOADS[1]
     memory = {name: peak_memory(make(w2, initial_weights(w2))[0]) for name, make in

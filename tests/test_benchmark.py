@@ -237,3 +237,30 @@ def test_the_benchmarks_page_quotes_the_scripts_targets(script):
     workloads = [*script.WORKLOADS, script.CNN_WORKLOAD, script.HVP_WORKLOAD]
     assert {name: f"<= {number}" for name, number, _ in rows} == {w.name: w.target for w in workloads}
     assert [name for name, _, against in rows if against == "PyTorch"] == ["H1"]
+
+
+def test_the_benchmarks_page_quotes_the_compiled_targets(script):
+    page = (SCRIPT.parent / "README.md").read_text(encoding="utf-8")
+    section = page.split("## Compiled targets", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (W\d) \| ≤ ([\d.]+) × NumPy \|$", section, re.M)
+    assert {name: f"<= {number}" for name, number in rows} == \
+        {w.name: w.compiled_target for w in [*script.WORKLOADS, script.CNN_WORKLOAD]}
+
+
+def test_a_compiled_step_that_lands_elsewhere_after_50_steps_is_refused(script):
+    workload = script.WORKLOADS[2]
+
+    def drifting(w, weights):  # an eager step whose weights drift a little from the compiled one's
+        step, weights_of = script.minigrad_step(w, weights)
+        calls = [0]
+
+        def drift() -> float:
+            calls[0] += 1
+            loss = step()
+            if calls[0] == 50:
+                weights_of()[0][0][0, 0] += 1e-3
+            return loss
+        return drift, weights_of
+
+    with pytest.raises(SystemExit, match="compiled step's weights after 50 steps differ"):
+        script.check_compiled_matches_eager(workload, script.initial_weights, drifting)

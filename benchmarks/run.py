@@ -326,7 +326,8 @@ def check_same_hvp(w: Workload, implementations: dict[str, Callable[[], list]]) 
 # Conv2d(1, 16, 3, padding=1) -> ReLU -> MaxPool2d(2) -> Flatten -> Linear(256, 10), mean
 # cross-entropy, on digits-sized images (64, 1, 8, 8). Weights are [(conv W, conv b), (W, b)].
 
-CNN_WORKLOAD = Workload("W5", (1, 16, 10), 64, "ce", target="<= 1.5", compiled_target="<= 1.2")  # sizes: in channels, conv channels, classes
+# sizes: in channels, conv channels, classes
+CNN_WORKLOAD = Workload("W5", (1, 16, 10), 64, "ce", target="<= 1.5", compiled_target="<= 1.2")
 CNN_IMAGE = 8
 
 

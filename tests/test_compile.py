@@ -376,3 +376,60 @@ def test_minigrad_train_compile_prints_the_accuracy_of_the_eager_run(tmp_path, c
     compiled = capsys.readouterr().out
     accuracy = re.compile(r"(?:train|test) accuracy[^\n]*")
     assert accuracy.findall(compiled) == accuracy.findall(eager) != []
+
+
+def test_a_list_of_tensors_as_an_argument_runs_eagerly_with_one_warning():
+    w = mg.Tensor([1.0, 2.0], requires_grad=True)
+    step = mg.compile(lambda xs: (w * xs[0]).sum().item())
+    with pytest.warns(CompileWarning, match="argument 0 is a list holding tensors"):
+        assert step([mg.Tensor([1.0, 1.0])]) == 3.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        assert step([mg.Tensor([2.0, 2.0])]) == 6.0  # read afresh: eager
+
+
+def test_the_gradient_of_an_argument_goes_to_the_tensor_of_that_call():
+    w = mg.Tensor([1.0, -2.0], requires_grad=True)
+
+    def input_gradient(x):
+        (w * x).sum().backward()
+        return x.grad
+
+    step = mg.compile(input_gradient)
+    first, second = mg.Tensor([1.0, 1.0], requires_grad=True), mg.Tensor([3.0, 3.0], requires_grad=True)
+    step(first)
+    out = step(second)
+    assert second.grad.tolist() == [1.0, -2.0] and out.data.tolist() == [1.0, -2.0]
+    assert first.grad.tolist() == [1.0, -2.0]  # written once, by its own call
+
+
+def test_a_step_that_raises_while_traced_raises_and_leaves_real_arrays():
+    model = mlp(sizes=(2, 4, 1))
+
+    def step(x):
+        loss = model(x).sum()
+        loss.backward()
+        raise ValueError("step: something went wrong")
+
+    with pytest.raises(ValueError, match="something went wrong"):
+        mg.compile(step)(mg.Tensor(np.ones((3, 2), np.float32)))
+    assert all(type(p.data) is np.ndarray and type(p.grad) is np.ndarray for p in model.parameters())
+
+
+def test_memory_stays_flat_over_many_compiled_steps():
+    import tracemalloc
+
+    model = mlp()
+    step = mg.compile(training_step(model, optim.Adam(model.parameters(), lr=0.01), "ce"))
+    data = list(batches("ce", 2))
+    for x, y in data * 10:
+        step(x, y)
+    tracemalloc.start()
+    for x, y in data * 5:
+        step(x, y)
+    start = tracemalloc.get_traced_memory()[0]
+    for x, y in data * 200:
+        step(x, y)
+    grown = tracemalloc.get_traced_memory()[0] - start
+    tracemalloc.stop()
+    assert grown < 4000, f"{grown} bytes more after 400 steps"

@@ -39,7 +39,7 @@ class Capture:
     constants: dict[int, StandIn]                # stand-ins of tensors the step made and dropped: constants
     tensor_names: dict[int, str] = field(default_factory=dict)
     argument_names: list[str] = field(default_factory=list)
-    argument_is_tensor: list[bool] = field(default_factory=list)
+    argument_tensors: dict[int, int] = field(default_factory=dict)  # id(tensor) -> its position among the args
 
 
 def capture(fn: Any, args: tuple, argument_names: list[str]) -> Capture:
@@ -73,7 +73,7 @@ def capture(fn: Any, args: tuple, argument_names: list[str]) -> Capture:
     constants = _dropped_tensors(trace)
     return Capture(trace, result, returned, grads, states, structure, constants,
                    tensor_names=reachable["names"], argument_names=argument_names,
-                   argument_is_tensor=[isinstance(arg, Tensor) for arg in args])
+                   argument_tensors={id(arg): i for i, arg in enumerate(args) if isinstance(arg, Tensor)})
 
 
 class ReturnedTensor:

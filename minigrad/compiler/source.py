@@ -177,8 +177,8 @@ class _Namer:
                 if tensor is not None and tensor.name:
                     return tensor.name, False
                 op = hint[1]
-                if op is None:
-                    return "t", True
+                if op is None:  # a Tensor the step made of an array: a target, a one-hot matrix
+                    return "t", False
                 if any(c.__name__ == "FusedLoss" for c in op.__mro__):
                     return "loss", False
                 return OUTPUT_NAMES.get(op.__name__, op.name()), op.__name__ in OUTPUT_NAMES
@@ -187,6 +187,8 @@ class _Namer:
                 return ("dL_d" + self.name(of)) if of is not None else "dL", False
             if kind == "state":
                 return f"{self.name(hint[1])}_{hint[2]}", False
+            if kind == "value":
+                return f"{self.name(hint[1])}_value", False
         return "t", True
 
     def _unique(self, base: str, numbered: bool) -> str:

@@ -32,6 +32,7 @@ from minigrad.core.versions import versions
 __all__ = ["CompileCheckError", "CompileWarning", "CompiledStep", "GuardFailed", "compile"]
 
 MAX_TRACES = 4  # per argument shapes: more retraces than this, and the step runs eagerly (with a warning)
+MAX_KEYS = 64    # argument shapes (and numbers' values) traced: more, and the step runs eagerly
 
 
 class CompileWarning(UserWarning):
@@ -90,18 +91,21 @@ class CompiledStep:
         self.argument_names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         self.entries: dict[tuple, list[_Entry]] = {}
         self.eager: dict[tuple, str] = {}  # argument shapes that run eagerly, and why
+        self.given_up: str | None = None   # why every call runs eagerly, if they all do
         self.last: _Entry | None = None
 
     @property
     def source(self) -> str:
         """The generated function of the last call that was traced (call the step once first)."""
         if self.last is None:
-            reason = next(iter(self.eager.values()), None)
+            reason = self.given_up or next(iter(self.eager.values()), None)
             raise RuntimeError(f"compile: {self.__name__} has no compiled code yet" +
                                (f"; it runs eagerly: {reason}" if reason else "; call it once first"))
         return self.last.source.text
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.given_up:
+            return self.fn(*args, **kwargs)
         if kwargs:
             args = self._positional(args, kwargs)
         key = _key(args)
@@ -130,6 +134,12 @@ class CompiledStep:
             return self.fn(*args)
 
     def _trace(self, key: tuple, args: tuple) -> Any:
+        reason = _unsupported(args) or (f"it was called with {MAX_KEYS} different argument shapes or values"
+                                        if len(self.entries) + len(self.eager) >= MAX_KEYS else None)
+        if reason:
+            self.given_up = reason
+            warnings.warn(f"compile: {self.__name__} runs eagerly: {reason}", CompileWarning, stacklevel=3)
+            return self.fn(*args)
         names = (self.argument_names + [f"arg{i}" for i in range(len(self.argument_names), len(args))])[:len(args)]
         captured = capture(self.fn, args, names)
         problems = captured.trace.problems
@@ -149,7 +159,18 @@ class CompiledStep:
     def _run_eagerly(self, key: tuple, reason: str) -> None:
         self.eager[key] = reason
         self.entries.pop(key, None)
-        warnings.warn(f"compile: {self.__name__} runs eagerly: {reason}", CompileWarning, stacklevel=3)
+        warnings.warn(f"compile: {self.__name__} runs eagerly: {reason}", CompileWarning, stacklevel=4)
+
+
+def _unsupported(args: tuple) -> str | None:
+    """Why arguments cannot be traced: tensors or arrays inside a list, a tuple or a dict would be read as
+    they were at the trace, not as they are at a call."""
+    for i, arg in enumerate(args):
+        items = arg.values() if isinstance(arg, dict) else arg if isinstance(arg, (list, tuple)) else ()
+        if any(isinstance(item, (Tensor, np.ndarray)) for item in items):
+            return (f"argument {i} is a {type(arg).__name__} holding tensors or arrays, which a trace would freeze; "
+                    "pass each tensor or array as an argument of its own")
+    return None
 
 
 def _key(args: tuple) -> tuple:
@@ -189,6 +210,7 @@ class _Entry:
         runner, feeding = _runner(name, source, outputs, captured)
         feeding[name] = namespace[name]
         exec(runner, feeding)
+        trace.release()  # the traced run's arrays: the code needs none of them now
         return cls(source, feeding["run"], feeding["holds"], captured), []
 
 
@@ -235,6 +257,8 @@ def _runner(name: str, source: Source, outputs: list, captured: Capture) -> tupl
     ids: dict[int, str] = {}
 
     def ref(obj: Any, prefix: str) -> str:
+        if id(obj) in captured.argument_tensors:  # an argument: the one this call is given
+            return f"args[{captured.argument_tensors[id(obj)]}]"
         if id(obj) not in ids:
             ids[id(obj)] = f"{prefix}{len(ids)}"
             objects[ids[id(obj)]] = obj
@@ -245,7 +269,7 @@ def _runner(name: str, source: Source, outputs: list, captured: Capture) -> tupl
         kind = source_of[0]
         if kind == "argument":
             i = source_of[1]
-            reads.append(f"args[{i}].data" if captured.argument_is_tensor[i] else f"args[{i}]")
+            reads.append(f"args[{i}].data" if i in captured.argument_tensors.values() else f"args[{i}]")
         elif kind == "data":
             reads.append(f"{ref(source_of[1](), 'T')}.data")
         elif kind == "grad":

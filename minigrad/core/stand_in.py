@@ -115,9 +115,15 @@ class StandIn:
             return lambda *args, **kwargs: self.trace.in_place(
                 self, _call_form(f"{{0}}.{name}", len(args), kwargs, first=1), (self, *args, *kwargs.values()),
                 lambda value, *values: _call(getattr(value, name), values, len(args), kwargs))
-        return lambda *args, **kwargs: self.trace.record(
-            _call_form(f"{{0}}.{name}", len(args), kwargs, first=1), (self, *args, *kwargs.values()),
-            lambda value, *values: _call(getattr(value, name), values, len(args), kwargs), CALL)
+        def method(*args: Any, **kwargs: Any) -> Any:
+            result = self.trace.record(_call_form(f"{{0}}.{name}", len(args), kwargs, first=1),
+                                       (self, *args, *kwargs.values()),
+                                       lambda value, *values: _call(getattr(value, name), values, len(args), kwargs),
+                                       CALL)
+            if name == "item":  # a Python number: the value of its array
+                result.hint = ("value", self)
+            return result
+        return method
 
     def __len__(self) -> int:
         return len(self.value)

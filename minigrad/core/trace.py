@@ -129,6 +129,12 @@ class Trace:
                     setattr(holder, key, value.value)
         self._restore.clear()
 
+    def release(self) -> None:
+        """Let go of the traced run's arrays (its lines and the values they made), once code is written."""
+        self.lines.clear()
+        self._known.clear()
+        self._keep.clear()
+
     # ------------------------------------------------------------------ inputs --
     def input(self, value: Any, source: tuple, hint: Any = None) -> StandIn:
         """A stand-in for a value the compiled code reads at each call, from `source`."""

@@ -433,3 +433,20 @@ def test_memory_stays_flat_over_many_compiled_steps():
     grown = tracemalloc.get_traced_memory()[0] - start
     tracemalloc.stop()
     assert grown < 4000, f"{grown} bytes more after 400 steps"
+
+
+def test_a_value_read_after_an_update_makes_the_step_run_eagerly_naming_the_line():
+    model = mlp(sizes=(2, 4, 1))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        if loss.item() > 100:  # too late to run eagerly instead: the parameters have changed
+            print("large")
+        return loss.item()
+
+    with pytest.warns(CompileWarning, match=r"reads a value \(at test_compile\.py:\d+\) after it has changed"):
+        mg.compile(step)(mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32))

@@ -43,6 +43,7 @@ class Source:
     namespace: dict[str, Any]
     parameters: list[tuple[StandIn, tuple]]   # in the function's order: each input with its source
     returns: list[StandIn]                    # in the order of its return statement
+    late_guard: str = ""                      # where a guard comes after an input was changed in place, if one does
     names: dict[int, str] = field(default_factory=dict)  # id(stand-in) -> its name in the text
 
 
@@ -61,6 +62,9 @@ def write_source(trace: Trace, name: str, returns: list[StandIn], tensor_names: 
     namer = _Namer(tensor_names, argument_names)
     for stand_in, source in parameters:
         namer.name(stand_in, source)
+    inputs = {id(s) for s, _ in parameters}
+    changed = [i for i, line in enumerate(lines) if line.kind == "in place" and id(line.args[0]) in inputs]
+    late = [line for line in lines[changed[0]:] if line.kind == "guard"] if changed else []
     writer = _Writer(namer, used, guard_error, constants, trace.constant_names)
     body, phase = [], None
     for i, line in enumerate(lines):
@@ -74,7 +78,8 @@ def write_source(trace: Trace, name: str, returns: list[StandIn], tensor_names: 
     outputs = ", ".join(writer.expression(r) for r in returns) + ("," if len(returns) == 1 else "")
     signature = ", ".join(namer.names[id(s)] for s, _ in parameters)
     text = "\n".join([f"def {name}({signature}):", *body, "", f"    return {outputs}" if returns else "    return"])
-    return Source(text + "\n", writer.namespace, parameters, returns, namer.names)
+    late_guard = f"{late[0].where[0].rsplit('/', 1)[-1]}:{late[0].where[1]}" if late else ""
+    return Source(text + "\n", writer.namespace, parameters, returns, late_guard, namer.names)
 
 
 def _source_order(source: tuple) -> tuple:
@@ -257,7 +262,7 @@ class _Writer:
 
     def _comment(self, line: Line) -> str:
         if line.kind == "guard":
-            return "as the eager step checks (if not, this call runs eagerly)"
+            return "if so, the eager step does otherwise: run it"
         comment = line.comment()
         if not comment and line.phase == "backward":
             comment = derivative_comment(line.op) if line.op is not None else ".grad: the gradient, kept"

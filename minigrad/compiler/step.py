@@ -202,9 +202,9 @@ class _Entry:
         outputs = _outputs(captured)
         source = write_source(trace, name, [s for s, _ in outputs], captured.tensor_names,
                               captured.argument_names, GuardFailed, captured.constants)
-        late = _guard_after_update(source)
-        if late:
-            return None, [late]
+        if source.late_guard:
+            return None, [f"it reads a value (at {source.late_guard}) after it has changed an input in place, "
+                          "so a call whose value differs could not run eagerly instead"]
         namespace = dict(source.namespace)
         exec(source.text, namespace)  # the code shown is the code that runs
         runner, feeding = _runner(name, source, outputs, captured)
@@ -239,15 +239,6 @@ def _stand_ins_in(value: Any) -> list[StandIn]:
     if isinstance(value, dict):
         return [s for item in value.values() for s in _stand_ins_in(item)]
     return []
-
-
-def _guard_after_update(source: Source) -> str | None:
-    lines = source.text.splitlines()
-    updates = [i for i, line in enumerate(lines) if "# update" in line]
-    guards = [i for i, line in enumerate(lines) if line.lstrip().startswith("if ") and "GuardFailed" in line]
-    if updates and guards and guards[-1] > updates[0]:
-        return "it reads a value after its update began, so a call could not run eagerly instead"
-    return None
 
 
 def _runner(name: str, source: Source, outputs: list, captured: Capture) -> tuple[str, dict]:

@@ -176,7 +176,7 @@ class _Namer:
             if kind == "tensor":
                 tensor = hint[1]()
                 return (self.tensor_names.get(id(tensor)) or (tensor.name if tensor is not None else None)
-                        or "c"), False
+                        or "t"), False  # a tensor the step made and dropped: a target, a one-hot matrix
             if kind == "output":
                 tensor = hint[2]()
                 if tensor is not None and tensor.name:

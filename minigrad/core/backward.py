@@ -66,11 +66,13 @@ def topological_order(*roots: Tensor) -> list[Tensor]:
         if node in visited:
             continue
         visited.add(node)
+        if node._op is None:  # a leaf has no inputs: it is done at once
+            order.append(node)
+            continue
         stack.append((node, True))
-        if node._op is not None:
-            for t in node._op.inputs:
-                if t._requires_grad and t not in visited:
-                    stack.append((t, False))
+        for t in node._op.inputs:
+            if t._requires_grad and t not in visited:
+                stack.append((t, False))
     return order
 
 

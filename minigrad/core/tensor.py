@@ -198,7 +198,7 @@ class Tensor:
                 raise ValueError(f"backward: grad can be omitted only for a one-element tensor, "
                                  f"but this one has shape {self.shape}; pass grad=np.ones({self.shape}) "
                                  "(or call .sum().backward()) to differentiate the sum of its elements")
-            return np.ones(self.data.shape, dtype=self.data.dtype)
+            return np.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # np.ones: twice the instructions
         seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
         if seed.shape != self.shape:
             raise ValueError(f"backward: grad has shape {seed.shape}, expected the tensor's shape {self.shape}")

@@ -120,7 +120,8 @@ class FusedMSE(FusedLoss):
     symbol = "MSE"
 
     def loss_and_gradient(self, x, y):
-        return (x - y) ** 2, 2 * (x - y)  # d/dx (x - y)² = 2(x - y)
+        d = x - y
+        return d ** 2, 2 * d  # d/dx (x - y)² = 2(x - y)
 
     def target_gradient(self, x, y, local_grad):
         return -local_grad  # d/dy (x - y)² = -2(x - y)
@@ -131,7 +132,8 @@ class FusedL1(FusedLoss):
     constants, caches = ("local_grad",), ()  # piecewise linear in x: its gradient has no derivative
 
     def loss_and_gradient(self, x, y):
-        return np.abs(x - y), np.sign(x - y)  # d/dx |x - y| = sign(x - y)
+        d = x - y
+        return np.abs(d), np.sign(d)  # d/dx |x - y| = sign(x - y)
 
     def target_gradient(self, x, y, local_grad):
         return -local_grad  # d/dy |x - y| = -sign(x - y)

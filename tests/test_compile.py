@@ -450,3 +450,16 @@ def test_a_value_read_after_an_update_makes_the_step_run_eagerly_naming_the_line
 
     with pytest.warns(CompileWarning, match=r"reads a value \(at test_compile\.py:\d+\) after it has changed"):
         mg.compile(step)(mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32))
+
+
+def test_a_compiled_step_called_inside_another_compiled_step_becomes_part_of_its_trace():
+    model = mlp(sizes=(2, 4, 1))
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    inner = mg.compile(training_step(model, optimizer, "mse"))
+    outer = mg.compile(lambda x, y: inner(x, y) + inner(x, y))
+    eager_model = mlp(sizes=(2, 4, 1))
+    eager_inner = training_step(eager_model, optim.SGD(eager_model.parameters(), lr=0.1), "mse")
+    x, y = mg.Tensor(np.ones((3, 2), np.float32)), np.zeros((3, 1), np.float32)
+    for _ in range(3):
+        assert outer(x, y) == pytest.approx(eager_inner(x, y) + eager_inner(x, y), rel=RTOL)
+    assert outer.source.count("# update") == 2

@@ -27,6 +27,7 @@ from minigrad.compiler.source import GuardFailed, Source, write_source
 from minigrad.core.grad_mode import grad_mode
 from minigrad.core.stand_in import StandIn
 from minigrad.core.tensor import Tensor
+from minigrad.core.trace import tracing
 from minigrad.core.versions import versions
 
 __all__ = ["CompileCheckError", "CompileWarning", "CompiledStep", "GuardFailed", "compile"]
@@ -104,7 +105,7 @@ class CompiledStep:
         return self.last.source.text
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.given_up:
+        if self.given_up or tracing.active is not None:  # inside another step's trace: part of that trace
             return self.fn(*args, **kwargs)
         if kwargs:
             args = self._positional(args, kwargs)

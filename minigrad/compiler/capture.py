@@ -13,7 +13,6 @@ itself: its argument names, and the parameters of the modules it uses
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,7 @@ import numpy as np
 
 from minigrad.core.stand_in import StandIn
 from minigrad.core.tensor import Tensor
-from minigrad.core.trace import Trace
+from minigrad.core.trace import Trace, numbers_of
 from minigrad.nn.module import Module
 from minigrad.optim import Optimizer
 
@@ -34,25 +33,31 @@ class Capture:
     result: Any                                  # what the step returned, real values (the eager run's)
     returned: Any                                # the same structure with stand-ins where values were computed
     grads: list[tuple[Tensor, Any]]              # (tensor, its final .grad: a stand-in, or None)
+    rebound: list[tuple[Tensor, StandIn]]        # (tensor, the new array the step gave its .data)
     states: list[tuple[dict, str, StandIn]]      # (state dict, key, its final value)
     structure: list[tuple[str, Any, Any]]        # what must hold at a call: ("grad", tensor, is None), ...
     constants: dict[int, StandIn]                # stand-ins of tensors the step made and dropped: constants
     tensor_names: dict[int, str] = field(default_factory=dict)
     argument_names: list[str] = field(default_factory=list)
-    argument_tensors: dict[int, int] = field(default_factory=dict)  # id(tensor) -> its position among the args
+    argument_tensors: dict[int, int] = field(default_factory=dict)  # id(tensor) -> its first position among the args
+    argument_is_tensor: list[bool] = field(default_factory=list)
 
 
 def capture(fn: Any, args: tuple, argument_names: list[str]) -> Capture:
     """Run `fn(*args)` once, traced; the run is an eager run, and leaves what an eager run leaves."""
     reachable = reachable_from(fn, args)
     grads_at_start = {id(t): t.grad is None for t in reachable["tensors"]}
+    numbers_at_start = {optimizer: numbers_of(optimizer) for optimizer in reachable["optimizers"]}
     trace = Trace()
     swapped: list[tuple[Tensor, Any]] = []
     traced_args = []
+    rebound: list[tuple[Tensor, StandIn]] = []  # tensors whose .data the step replaced
     try:
         with trace:
             for i, arg in enumerate(args):
-                if isinstance(arg, Tensor):  # its array a stand-in for the run: it is read at each call
+                if isinstance(arg, Tensor) and any(arg is t for t, _ in swapped):  # given twice: one input
+                    traced_args.append(arg)
+                elif isinstance(arg, Tensor):  # its array a stand-in for the run: it is read at each call
                     swapped.append((arg, arg.data))
                     arg.data = trace.input(arg.data, ("argument", i), hint=argument_names[i])
                     traced_args.append(arg)
@@ -66,14 +71,19 @@ def capture(fn: Any, args: tuple, argument_names: list[str]) -> Capture:
             grads = _final_grads(trace, reachable)
             states = [(state, key, state[key]) for state, _ in trace.states for key in state
                       if isinstance(state[key], StandIn)]
+            rebound = _rebound(trace)
     finally:
         for tensor, data in swapped:
             tensor.data = data
+        for tensor, _ in rebound:  # `w.data = w.data - lr * w.grad`: the tensor keeps the new array
+            tensor.data = tensor.data.value
+    trace.problems += _changed_numbers([numbers_at_start, trace.hyperparameters])
     structure = _structure(trace, grads, grads_at_start, reachable)
     constants = _dropped_tensors(trace)
-    return Capture(trace, result, returned, grads, states, structure, constants,
+    return Capture(trace, result, returned, grads, rebound, states, structure, constants,
                    tensor_names=reachable["names"], argument_names=argument_names,
-                   argument_tensors={id(arg): i for i, arg in enumerate(args) if isinstance(arg, Tensor)})
+                   argument_tensors={id(a): i for i, a in reversed(list(enumerate(args))) if isinstance(a, Tensor)},
+                   argument_is_tensor=[isinstance(arg, Tensor) for arg in args])
 
 
 class ReturnedTensor:
@@ -134,14 +144,41 @@ def _structure(trace: Trace, grads: list, grads_at_start: dict[int, bool], reach
             structure.append(("grad", tensor, False))
     for state, keys in trace.states:
         structure.append(("state", state, keys))
-    for optimizer in trace.updated:
-        structure.append(("hyperparameters", optimizer, hyperparameters(optimizer)))
+    for optimizer, values in trace.hyperparameters.items():
+        structure.append(("hyperparameters", optimizer, values))
+    for tensor, _ in grads:  # a tensor the step found by no name: its .grad as backward first found it
+        if id(tensor) not in grads_at_start and id(tensor) not in trace.zeroed_grads \
+                and id(tensor) in trace.grad_was_none:
+            structure.append(("grad", tensor, trace.grad_was_none[id(tensor)]))
+    for module in reachable["modules"]:  # train() and eval(): a module's forward may read .training
+        structure += [("training", m, m.training) for _, m in module.named_modules()]
+    for holder, key, tensor in reachable["bound"]:  # a tensor the step finds by a name: still that one
+        if any(source[0] == "data" and source[1]() is tensor for _, source in trace.inputs):
+            structure.append(("bound", (holder, key), tensor))
     return structure
 
 
-def hyperparameters(optimizer: Optimizer) -> tuple:
-    """An optimizer's numbers (lr, momentum, betas...): the trace wrote them into the code as constants."""
-    return tuple((k, v) for k, v in vars(optimizer).items() if isinstance(v, numbers.Number))
+def _changed_numbers(snapshots: list[dict]) -> list[str]:
+    """An optimizer whose numbers (lr...) the step itself changes: the compiled code would not change them."""
+    problems = []
+    for snapshot in snapshots:
+        for optimizer, before in snapshot.items():
+            now = dict(numbers_of(optimizer))
+            changed = [name for name, value in before if now.get(name) != value]
+            if changed:
+                problems.append(f"the step changes {type(optimizer).__name__}.{', '.join(changed)}, and Python "
+                                "state a step changes is not changed again by the compiled code")
+    return problems
+
+
+def _rebound(trace: Trace) -> list[tuple[Tensor, StandIn]]:
+    """The tensors whose `.data` the step replaced (`w.data = w.data - lr * w.grad`), with the new array."""
+    rebound = []
+    for stand_in, source in trace.inputs:
+        tensor = source[1]() if source[0] == "data" else None
+        if tensor is not None and isinstance(tensor.data, StandIn) and tensor.data is not stand_in:
+            rebound.append((tensor, tensor.data))
+    return rebound
 
 
 def _dropped_tensors(trace: Trace) -> dict[int, StandIn]:
@@ -158,26 +195,28 @@ def reachable_from(fn: Any, args: tuple) -> dict:
     """The modules, optimizers and tensors the step can reach by name (its closure, the globals it names,
     its bound object, its arguments), and a name for each parameter: W1, b1 for the first layer that has a
     weight and a bias, a tensor's variable name, or the parameter's path in its module."""
-    found: dict[str, Any] = {}
+    found: dict[str, tuple[Any, Any]] = {}  # name -> (value, where the name lives: (holder, key) or None)
     code = getattr(fn, "__code__", None)
     if code is not None:
         for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
             try:
-                found[name] = cell.cell_contents
+                found[name] = (cell.cell_contents, (cell, None))
             except ValueError:  # an empty cell
                 pass
         globals_ = getattr(fn, "__globals__", {})
         for name in _names_used(code):
             if name in globals_:
-                found.setdefault(name, globals_[name])
+                found.setdefault(name, (globals_[name], (globals_, name)))
     if hasattr(fn, "__self__"):
-        found["self"] = fn.__self__
-        found.update(getattr(fn.__self__, "__dict__", {}))
+        found["self"] = (fn.__self__, None)
+        for name, value in getattr(fn.__self__, "__dict__", {}).items():
+            found.setdefault(name, (value, (fn.__self__, name)))
     for i, arg in enumerate(args):
-        found.setdefault(f"argument {i}", arg)
-    modules, optimizers, tensors, names = [], [], [], {}
-    for name, value in found.items():
-        items = value if isinstance(value, (list, tuple)) else [value]
+        found.setdefault(f"argument {i}", (arg, None))
+    modules, optimizers, tensors, names, bound = [], [], [], {}, []
+    for name, (value, where) in found.items():
+        items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, (list, tuple)) \
+            else [value]
         for item in items:
             if isinstance(item, Module) and item not in modules:
                 modules.append(item)
@@ -186,6 +225,8 @@ def reachable_from(fn: Any, args: tuple) -> dict:
             elif isinstance(item, Tensor):
                 tensors.append(item)
                 names.setdefault(id(item), item.name or name)
+                if item is value and where is not None:
+                    bound.append((*where, item))
     parameters = []
     counters: dict[str, int] = {}
     for module in modules:
@@ -204,7 +245,7 @@ def reachable_from(fn: Any, args: tuple) -> dict:
         names.setdefault(id(param), param.name or f"p{i}")
     tensors += [p for p in parameters if all(p is not t for t in tensors)]
     return {"tensors": tensors, "parameters": parameters, "names": names, "optimizers": optimizers,
-            "modules": modules}
+            "modules": modules, "bound": bound}
 
 
 def _names_used(code: Any) -> list[str]:

@@ -7,13 +7,14 @@ backward line carrying the derivative comment of the op rule that made it.
 It drops what nothing needs, hands `.grad` the array backward made when
 nothing else holds it (eager backward copies it), and writes a value used
 once, unnamed, into the line that uses it. What it writes is what runs:
-compiler/compile.py executes this very text.
+compiler/step.py executes this very text.
 """
 
 from __future__ import annotations
 
 import inspect
 import keyword
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from minigrad.core.stand_in import ATOM, CALL, StandIn
+from minigrad.core.stand_in import ATOM, CALL, COMPARISON, StandIn
 from minigrad.core.trace import Line, Trace
 
 # What an op's output is called in the source: a linear map's z, an activation's h, a loss; else the op's name.
@@ -133,7 +134,8 @@ def _without_copies(lines: list[Line], returns: list[StandIn]) -> tuple[list[Lin
         if line.kind == "value" and line.form == "np.array({0}, dtype={1})":
             source, dtype = line.args
             if (isinstance(source, StandIn) and uses.get(id(source)) == 1 and id(source) in made
-                    and isinstance(source.value, np.ndarray) and source.value.dtype == dtype):
+                    and isinstance(source.value, np.ndarray) and source.value.dtype == dtype
+                    and source.value.base is None and source.value.flags.writeable):  # its own memory
                 alias[id(line.out)] = source
                 continue
         if alias:
@@ -156,7 +158,7 @@ class _Namer:
     def __init__(self, tensor_names: dict[int, str], argument_names: list[str]) -> None:
         self.tensor_names, self.argument_names = tensor_names, argument_names
         self.names: dict[int, str] = {}
-        self.taken: set[str] = {"np", "GuardFailed"}
+        self.taken: set[str] = {"np", "math", "GuardFailed"}
         self.counts: dict[str, int] = {}
 
     def name(self, stand_in: StandIn, source: tuple | None = None) -> str:
@@ -220,7 +222,7 @@ class _Writer:
     def __init__(self, namer: _Namer, used: dict[int, int], guard_error: type,
                  constants: dict[int, StandIn], constant_names: dict[int, str]) -> None:
         self.namer, self.used, self.constant_inputs, self.constant_names = namer, used, constants, constant_names
-        self.namespace: dict[str, Any] = {"np": np, guard_error.__name__: guard_error}
+        self.namespace: dict[str, Any] = {"np": np, "math": math, guard_error.__name__: guard_error}
         self.guard_error = guard_error.__name__
         self.inlined: dict[int, tuple[str, int]] = {}  # id(stand-in) -> (expression, precedence)
         self.constants: dict[int, str] = {}
@@ -278,8 +280,10 @@ class _Writer:
                 rendered[n] = self._index(arg.key)
             elif at and line.form[at - 1] in "(=" or line.form[at - 2:at] == ", ":  # an argument of a call
                 rendered[n] = self._arg(arg, 0)
-            else:  # an operand: brackets where it binds more loosely (or as loosely, but for a left operand)
-                rendered[n] = self._arg(arg, line.precedence + (0 if at == 0 and line.precedence != 14 else 1))
+            else:  # an operand: brackets where it binds more loosely (or as loosely, but for a left operand;
+                #    a comparison's operands always, as Python would chain `a > 0 == b`)
+                left = at == 0 and line.precedence not in (COMPARISON, 14)
+                rendered[n] = self._arg(arg, line.precedence + (0 if left else 1))
         return re.sub(r"\{(\d+)\}", lambda m: rendered[int(m.group(1))], line.form)
 
     def _arg(self, arg: Any, needs: int) -> str:

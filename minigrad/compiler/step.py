@@ -6,9 +6,10 @@ optimizer's update. The trace is written out as one Python function
 (compiler/source.py: `.source`), and later calls with the same shapes run
 that function on the new arguments and on the parameters' current arrays,
 writing `.grad`, the parameters and the optimizer's state as the eager
-step would. Anything the trace cannot stand for (a hook, an array leaving
-NumPy's dispatch, a random draw it cannot see) makes the step run eagerly,
-with one warning that says why.
+step would. Anything the trace sees and cannot stand for (a hook, an array
+leaving NumPy's dispatch, Python changing an optimizer's lr) makes the step
+run eagerly, with one warning that says why. What it never sees (a random
+draw, a Python counter) is frozen: `check=True` is for finding those.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class CompileWarning(UserWarning):
     """A compiled step runs eagerly instead, for the reason the message gives."""
 
 
-def compile(fn: Callable | None = None, *, check: bool = False) -> Any:  # noqa: A001 (as torch.compile)
+def compile(fn: Callable | None = None, *, check: bool = False) -> Any:  # the builtin's name, as torch.compile
     """A training step that runs as straight-line NumPy after its first call (as `torch.compile`).
 
     The first call with given argument shapes and dtypes runs `fn` eagerly and traces it: its ops, its
@@ -49,8 +50,9 @@ def compile(fn: Callable | None = None, *, check: bool = False) -> Any:  # noqa:
     writing `.grad`, the parameters and the optimizer's state as `fn` would. `.source` is that code.
 
     What a trace cannot see is frozen at trace time: Python decisions on values it could not follow
-    (reading `tensor.data` directly), random numbers drawn inside the step, a NumPy array the step
-    captures (pass new data as arguments or in tensors instead). Decisions on values it does see
+    (a parameter's `.data` read directly), random numbers drawn inside the step, a NumPy array the
+    step captures (pass new data as arguments instead), Python side effects (appending to a list,
+    printing, a counter: they run once, when traced). Decisions on values it does see
     (`if loss.item() > 1`, the checks a loss makes on its labels) are checked at every call, and a
     call whose values decide otherwise runs eagerly. `check=True` runs the eager step beside the
     compiled one at every call and raises `CompileCheckError` on any difference: for debugging.
@@ -90,6 +92,7 @@ class CompiledStep:
         except (TypeError, ValueError):
             parameters = []
         self.argument_names = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self.keyword_only = [p.name for p in parameters if p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD)]
         self.entries: dict[tuple, list[_Entry]] = {}
         self.eager: dict[tuple, str] = {}  # argument shapes that run eagerly, and why
         self.given_up: str | None = None   # why every call runs eagerly, if they all do
@@ -108,7 +111,10 @@ class CompiledStep:
         if self.given_up or tracing.active is not None:  # inside another step's trace: part of that trace
             return self.fn(*args, **kwargs)
         if kwargs:
-            args = self._positional(args, kwargs)
+            positional = self._positional(args, kwargs)
+            if positional is None:
+                return self.fn(*args, **kwargs)
+            args = positional
         key = _key(args)
         for entry in self.entries.get(key, ()):
             if entry.holds(args):
@@ -118,6 +124,11 @@ class CompiledStep:
         return self._trace(key, args)
 
     def _positional(self, args: tuple, kwargs: dict) -> tuple:
+        if self.keyword_only:
+            self.given_up = (f"it takes keyword-only arguments ({', '.join(self.keyword_only)}); give them "
+                             "positions to compile it")
+            warnings.warn(f"compile: {self.__name__} runs eagerly: {self.given_up}", CompileWarning, stacklevel=3)
+            return None
         bound = inspect.signature(self.fn).bind(*args, **kwargs)
         bound.apply_defaults()
         return tuple(bound.arguments.values())
@@ -167,17 +178,19 @@ def _unsupported(args: tuple) -> str | None:
     """Why arguments cannot be traced: tensors or arrays inside a list, a tuple or a dict would be read as
     they were at the trace, not as they are at a call."""
     for i, arg in enumerate(args):
-        items = arg.values() if isinstance(arg, dict) else arg if isinstance(arg, (list, tuple)) else ()
-        if any(isinstance(item, (Tensor, np.ndarray)) for item in items):
-            return (f"argument {i} is a {type(arg).__name__} holding tensors or arrays, which a trace would freeze; "
-                    "pass each tensor or array as an argument of its own")
+        if isinstance(arg, (list, dict, set)) or isinstance(arg, tuple) and _describe(arg)[0] != "value":
+            return (f"argument {i} is a {type(arg).__name__}, whose contents a trace would freeze; pass each "
+                    "tensor, array or number as an argument of its own")
     return None
 
 
 def _key(args: tuple) -> tuple:
     """What a trace is valid for: each argument's shape and dtype (a tensor's, whether it requires grad), a
     number's value, an object's identity; and whether grad mode is on."""
-    return (grad_mode.enabled, *map(_describe, args))
+    key = (grad_mode.enabled, *map(_describe, args))
+    if len(args) > 1 and len({id(a) for a in args}) < len(args):  # the same tensor given twice: part of the key
+        key += (tuple(next(j for j, b in enumerate(args) if b is a) for a in args),)
+    return key
 
 
 def _describe(arg: Any) -> tuple:
@@ -185,8 +198,10 @@ def _describe(arg: Any) -> tuple:
         return ("tensor", arg.data.shape, arg.data.dtype, arg._requires_grad)
     if isinstance(arg, np.ndarray):
         return ("array", arg.shape, arg.dtype)
-    if isinstance(arg, (bool, int, float, str, type(None))):
+    if isinstance(arg, (bool, int, float, str, type(None), np.generic)):
         return ("value", type(arg), arg)
+    if isinstance(arg, tuple) and all(isinstance(item, (bool, int, float, str, np.generic)) for item in arg):
+        return ("value", tuple, arg)
     return ("object", id(arg))
 
 
@@ -223,6 +238,8 @@ def _outputs(captured: Capture) -> list[tuple[StandIn, tuple]]:
     for tensor, grad in captured.grads:
         if isinstance(grad, StandIn):
             outputs.append((grad, ("grad", tensor)))
+    for tensor, data in captured.rebound:
+        outputs.append((data, ("data", tensor)))
     inputs = {id(s) for s, _ in captured.trace.inputs}
     for state, key, value in captured.states:
         if id(value) not in inputs or not isinstance(value.value, np.ndarray):  # a new value, or a number
@@ -261,7 +278,7 @@ def _runner(name: str, source: Source, outputs: list, captured: Capture) -> tupl
         kind = source_of[0]
         if kind == "argument":
             i = source_of[1]
-            reads.append(f"args[{i}].data" if i in captured.argument_tensors.values() else f"args[{i}]")
+            reads.append(f"args[{i}].data" if captured.argument_is_tensor[i] else f"args[{i}]")
         elif kind == "data":
             reads.append(f"{ref(source_of[1](), 'T')}.data")
         elif kind == "grad":
@@ -274,6 +291,8 @@ def _runner(name: str, source: Source, outputs: list, captured: Capture) -> tupl
             body.append(f"    {ref(where[1], 'T')}.grad = out[{j}]")
         elif where[0] == "state":
             body.append(f"    {ref(where[1], 'S')}[{where[2]!r}] = out[{j}]")
+        elif where[0] == "data":
+            body.append(f"    {ref(where[1], 'T')}.data = out[{j}]")
     for tensor, grad in captured.grads:
         if grad is None:
             body.append(f"    {ref(tensor, 'T')}.grad = None")
@@ -290,6 +309,13 @@ def _runner(name: str, source: Source, outputs: list, captured: Capture) -> tupl
             checks.append(f"{ref(obj, 'T')}.grad is {'' if expected else 'not '}None")
         elif kind == "state":
             checks.append(f"{ref(obj, 'S')}.keys() == {ref(expected, 'K')}")
+        elif kind == "training":
+            checks.append(f"{ref(obj, 'M')}.training is {expected}")
+        elif kind == "bound":
+            holder, key = obj
+            place = f"{ref(holder, 'C')}.cell_contents" if key is None else f"{ref(holder, 'G')}[{key!r}]" \
+                if isinstance(holder, dict) else f"{ref(holder, 'B')}.{key}"
+            checks.append(f"{place} is {ref(expected, 'T')}")
         else:
             checks += [f"{ref(obj, 'O')}.{attribute} == {value!r}" for attribute, value in expected]
     holds = f"def holds(args):\n    return {' and '.join(checks) or 'True'}\n"

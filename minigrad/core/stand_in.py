@@ -25,6 +25,7 @@ What a stand-in cannot write down it reports instead of guessing:
 
 from __future__ import annotations
 
+import math
 import operator
 import sys
 from typing import TYPE_CHECKING, Any
@@ -48,7 +49,7 @@ UFUNC_OPERATORS = {np.add: "add", np.subtract: "sub", np.multiply: "mul", np.tru
                    np.bitwise_and: "and", np.bitwise_or: "or", np.bitwise_xor: "xor", np.less: "lt",
                    np.less_equal: "le", np.greater: "gt", np.greater_equal: "ge", np.equal: "eq",
                    np.not_equal: "ne"}
-ATOM, CALL = 20, 16  # a name or literal; a call, an attribute or an index
+ATOM, CALL, COMPARISON = 20, 16, 5  # a name or literal; a call, an attribute or an index; <, ==, ...
 
 
 class StandIn:
@@ -224,6 +225,11 @@ def _unary(name: str, symbol: str, precedence: int) -> Any:
 for _name, (_symbol, _precedence) in UNARY.items():
     setattr(StandIn, f"__{_name}__", _unary(_name, _symbol, _precedence))
 StandIn.__abs__ = lambda self: self.trace.record("abs({0})", (self,), abs, CALL)
+StandIn.__round__ = lambda self, digits=None: self.trace.record(
+    "round({0})" if digits is None else "round({0}, {1})", (self,) if digits is None else (self, digits), round, CALL)
+StandIn.__trunc__ = lambda self: self.trace.record("math.trunc({0})", (self,), math.trunc, CALL)
+StandIn.__floor__ = lambda self: self.trace.record("math.floor({0})", (self,), math.floor, CALL)
+StandIn.__ceil__ = lambda self: self.trace.record("math.ceil({0})", (self,), math.ceil, CALL)
 
 
 class _IndexKey:

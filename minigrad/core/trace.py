@@ -28,6 +28,7 @@ back, so the traced run leaves what an eager run leaves.
 from __future__ import annotations
 
 import linecache
+import numbers
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -53,6 +54,11 @@ class Tracing:
 
 
 tracing = Tracing()
+
+
+def numbers_of(obj: Any) -> tuple:
+    """An object's attributes that are numbers (an optimizer's lr, momentum, betas' parts), as (name, value)."""
+    return tuple((k, v) for k, v in vars(obj).items() if isinstance(v, numbers.Number))
 
 
 def tensor_data(data: Any, tensor: Tensor, op: Any) -> Any:
@@ -102,6 +108,8 @@ class Trace:
         self.updated: dict[Any, list[Tensor]] = {}    # each optimizer that stepped, and the parameters it updated
         self.grads_written: dict[int, weakref.ref] = {}  # the tensors whose .grad backward wrote, by id
         self.zeroed_grads: set[int] = set()            # id of each tensor whose .grad zero_grad set to None
+        self.grad_was_none: dict[int, bool] = {}       # id of each tensor backward wrote .grad of: None before?
+        self.hyperparameters: dict[Any, tuple] = {}    # each optimizer that stepped: its numbers, as it stepped
         self.states: list[tuple[dict, frozenset]] = []  # optimizer state dicts the step read, with their keys then
         self.constant_names: dict[int, str] = {}       # id(constant array) -> the name the code gave it
         self.phase, self.op = "forward", None
@@ -163,7 +171,11 @@ class Trace:
         """Op.apply's hook: the inputs' arrays, each a stand-in; a tensor from before the step gets one that the
         compiled code reads from it at each call (its `.data`)."""
         self.op, self.phase = op, "forward"
-        return [array if isinstance(array, StandIn) else self._leaf(tensor) for tensor, array in zip(inputs, arrays)]
+        return self.leaf_arrays(inputs, arrays)
+
+    def leaf_arrays(self, tensors: Iterable[Tensor], arrays: Iterable[Any]) -> list:
+        """The tensors' arrays as stand-ins (an in-place operator's hook too: `p *= 0.9` under no_grad)."""
+        return [array if isinstance(array, StandIn) else self._leaf(tensor) for tensor, array in zip(tensors, arrays)]
 
     def _leaf(self, tensor: Tensor) -> StandIn:
         known = self._known.get(id(tensor.data))
@@ -220,6 +232,7 @@ class Trace:
                     if node._op is None or node._retains_grad]
         self.phase, self.op = "backward", None
         for node, node_grad in finished:
+            self.grad_was_none.setdefault(id(node), node.grad is None)
             if node.grad is None:
                 node.grad = self.record("np.array({0}, dtype={1})", (node_grad, node.data.dtype),
                                         lambda value, dtype: np.array(value, dtype=dtype), CALL)
@@ -243,6 +256,8 @@ class Trace:
         """Optimizer.step's hook: its `update(value, grad, state)`, given one parameter's array and gradient as
         stand-ins, and its state dict with stand-ins in place of its values (read at each call; what the update
         writes there, written back)."""
+        self.hyperparameters.setdefault(optimizer, numbers_of(optimizer))
+
         def update(value: Any, grad: Any, state: dict) -> None:
             param = next(p for p in optimizer.params if p.data is value)
             optimizer.update(*self._update_arguments(optimizer, param, state))
@@ -263,12 +278,14 @@ class Trace:
 
     # ---------------------------------------------------------------- recording --
     def record(self, form: str, args: tuple, function: Callable, precedence: int) -> Any:
-        """Do an operation for real on the stand-ins' values, and write it down: its result is a new stand-in."""
+        """Do an operation for real on the stand-ins' values, and write it down: its result is a new stand-in.
+        An array the trace knows (a parameter's, read as `w.data`) stands for its stand-in."""
+        args = tuple(self._known.get(id(a), a) if type(a) is np.ndarray else a for a in args)
         result = function(*map(_value_of, args))
         return self._emit(form, args, result, precedence)
 
     def _emit(self, form: str, args: tuple, result: Any, precedence: int) -> Any:
-        if isinstance(result, (tuple, list)) and result and all(isinstance(r, np.ndarray) for r in result):
+        if type(result) in (tuple, list) and result and all(isinstance(r, np.ndarray) for r in result):
             whole = self._emit(form, args, _Items(result), precedence)  # np.split: each part, one item of it
             parts = [self.record("{0}[{1}]", (whole, i), lambda items, i: items[i], CALL) for i in range(len(result))]
             return type(result)(parts)
@@ -288,6 +305,7 @@ class Trace:
 
     def in_place(self, target: StandIn, form: str, args: tuple, function: Callable) -> StandIn:
         """An in-place change of `target` (args[0]), done for real and written down as a statement."""
+        args = tuple(self._known.get(id(a), a) if type(a) is np.ndarray else a for a in args)
         result = function(*map(_value_of, args))
         if not isinstance(target.value, np.ndarray):  # a number changes by rebinding: `t += 1`
             target.value = result

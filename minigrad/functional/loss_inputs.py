@@ -202,7 +202,7 @@ def class_targets(loss: str, z: Tensor, target: Any, weight: Any, label_smoothin
         t = take(identity, labels, axis=0)  # one-hot rows
         if class_weight is None and not label_smoothing:
             return t, float(n), True
-        divisor = float(n if class_weight is None else class_weight[labels].sum())
+        divisor = float(n if class_weight is None else take(class_weight, labels, axis=0).sum())
     elif raw.ndim == 1:
         raise TypeError(f"{loss}: a target of shape {raw.shape} must hold integer class indices, got dtype "
                         f"{raw.dtype}; write labels as np.array([...]) of ints (Tensor([...]) makes float32)")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import ops
+from minigrad.core.stand_in import take
 from minigrad.core.tensor import Tensor
 from minigrad.functional.loss_inputs import (REDUCTIONS, broadcast_weight, check_reduction, class_labels, class_targets,
                                              float_target, logits_matrix, masked_logits, mean_divisor, prediction)
@@ -208,13 +209,13 @@ def nll_loss(log_probs: Tensor, target: Any, weight: Any = None, reduction: str 
     class_weight = broadcast_weight("nll_loss", weight, (log_p.shape[1],), log_p.dtype)
     if class_weight is None:
         class_weight = np.ones(log_p.shape[1], dtype=log_p.dtype)
-    divisor = mean_divisor("nll_loss", reduction, float(class_weight[labels].sum()),
+    divisor = mean_divisor("nll_loss", reduction, float(take(class_weight, labels, axis=0).sum()),
                            "summed weight of the true classes")
     if fused:
         return ops.FusedNLL.apply(log_p, Tensor(labels), reduction=reduction, divisor=divisor,
                                      class_weight=class_weight)
     picked = log_p[np.arange(len(labels)), labels]
-    return _reduce(-_weighted_log(class_weight[labels], picked), reduction, divisor)
+    return _reduce(-_weighted_log(take(class_weight, labels, axis=0), picked), reduction, divisor)
 
 
 def kl_div(log_q: Tensor, p: Any, reduction: str = "mean", fused: bool = True) -> Tensor:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from minigrad.core.op import Op
+from minigrad.core.stand_in import take
 from minigrad.core.tensor import Tensor
 from minigrad.ops.rule_math import (absolute, clamped_log, data, detached, exp, log, log1p, maximum, sigmoid,
                                    sign, where)
@@ -217,7 +218,7 @@ class FusedNLL(FusedLoss):
 
     def loss_and_gradient(self, log_p, target, class_weight):
         rows = np.arange(len(target))
-        weight = class_weight[target]
+        weight = take(class_weight, target, axis=0)  # class_weight[target]
         local_grad = np.zeros_like(log_p)
         local_grad[rows, target] = -weight  # only the true class's log-probability counts
         return -weighted_log(weight, log_p[rows, target]), local_grad  # a weight of 0: no term, even at log 0

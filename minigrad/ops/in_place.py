@@ -13,6 +13,7 @@ import numpy as np
 from minigrad.core.errors import BadIndexError, ShapeError
 from minigrad.core.grad_mode import grad_mode
 from minigrad.core.tensor import Tensor, as_operand
+from minigrad.core.trace import tracing
 from minigrad.core.versions import versions
 
 IN_PLACE = {"+=": np.add, "-=": np.subtract, "*=": np.multiply, "/=": np.divide}
@@ -43,11 +44,14 @@ def in_place(symbol: str, tensor: Tensor, other: Any, index: Any = None) -> Tens
     other = as_operand(other, like=tensor)
     if grad_mode.enabled and (tensor.requires_grad or other.requires_grad):
         raise RuntimeError(in_place_refusal(symbol, tensor))
+    target, value = tensor.data, other.data
+    if tracing.active is not None:  # inside mg.compile's trace: the change is written down (core/trace.py)
+        target, value = tracing.active.leaf_arrays((tensor, other), (target, value))
     try:
         if symbol == "[]=":
-            tensor.data[index] = other.data
+            target[index] = value
         else:
-            IN_PLACE[symbol](tensor.data, other.data, out=tensor.data)
+            IN_PLACE[symbol](target, value, out=target)
         versions.changed(tensor.data)  # a graph that saved this memory now refuses to backpropagate
     except TypeError as error:  # e.g. labels *= 0.5: float results do not fit integer data
         raise TypeError(f"{symbol}: in place, {tensor.dtype} data keeps its dtype, and its result with "

@@ -101,7 +101,7 @@ def scatter_add(values: Any, index: Any, shape: tuple[int, ...]) -> Any:
     """Zeros of `shape` with `values` added at `index`, repeats adding up (np.add.at)."""
     if isinstance(values, Tensor):
         return ops.ScatterAdd.apply(values, index=index, shape=shape)
-    full = np.zeros(shape, dtype=values.dtype, like=values)
+    full = np.zeros_like(values, shape=shape)
     np.add.at(full, index, values)
     return full
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from minigrad.core.arguments import axis_from
 from minigrad.core.op import Op
+from minigrad.core.stand_in import as_array
 from minigrad.core.tensor import Tensor, as_operand
 from minigrad.ops import rule_math
 from minigrad.ops.rule_math import scatter_add, split, unstack
@@ -75,7 +76,7 @@ class GetItem(Op):
     def backward(self, grad):
         if selects_repeatedly(self.index) or isinstance(grad, Tensor):
             return (scatter_add(grad, self.index, self.shape),)  # an element picked k times gets k gradients
-        full = np.zeros(self.shape, dtype=grad.dtype)  # np.add.at is slow (measured: benchmarks/README.md)
+        full = np.zeros_like(grad, shape=self.shape)  # np.add.at is slow (measured: benchmarks/README.md)
         full[self.index] = grad  # each picked element gets its gradient, the rest 0
         return (full,)
 
@@ -87,7 +88,7 @@ class ScatterAdd(Op):
 
     def forward(self, values, *, index, shape):
         self.index = index
-        full = np.zeros(shape, dtype=values.dtype)
+        full = np.zeros_like(values, shape=shape)
         np.add.at(full, index, values)
         return full
 
@@ -169,7 +170,7 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     >>> where(x > 0, x, 0.0).data.tolist()
     [0.0, 2.0]
     """
-    condition = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+    condition = condition if isinstance(condition, Tensor) else Tensor(as_array(condition))
     if condition.dtype != bool:
         raise TypeError(f"where: condition must be boolean, got dtype {condition.dtype}")
     like = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else Tensor(a)

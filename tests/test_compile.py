@@ -687,3 +687,23 @@ def test_a_gradient_handed_to_grad_is_a_writable_array_of_its_own():
     compiled = mg.compile(step)
     compiled(ones(3)), compiled(ones(3))
     assert w.grad.flags.writeable and w.grad.base is None
+
+
+def test_check_catches_a_branch_on_a_parameters_value_read_from_its_data():
+    w = mg.Tensor(np.array([1.0, 1.0], np.float32), requires_grad=True)
+    optimizer = optim.SGD([w], lr=0.4)
+
+    def step(x):
+        optimizer.zero_grad()
+        loss = (w * x).sum()
+        if w.data.sum() > 1.5:  # NumPy on the parameter's own array: no stand-in sees this decision
+            loss = loss * 2
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    compiled = mg.compile(step, check=True)
+    x = mg.Tensor([1.0, 1.0])
+    compiled(x)  # traced with w = [1, 1]: the doubled branch; w becomes [0.2, 0.2]
+    with pytest.raises(CompileCheckError, match="differ in"):
+        compiled(x)  # eager now takes the other branch

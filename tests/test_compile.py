@@ -689,21 +689,107 @@ def test_a_gradient_handed_to_grad_is_a_writable_array_of_its_own():
     assert w.grad.flags.writeable and w.grad.base is None
 
 
-def test_check_catches_a_branch_on_a_parameters_value_read_from_its_data():
-    w = mg.Tensor(np.array([1.0, 1.0], np.float32), requires_grad=True)
-    optimizer = optim.SGD([w], lr=0.4)
+def test_a_branch_on_a_parameters_data_is_checked_at_each_call_and_runs_eagerly_when_it_differs():
+    def make():
+        w = mg.Tensor(np.array([1.0, 1.0], np.float32), requires_grad=True)
+        optimizer = optim.SGD([w], lr=0.4)
 
-    def step(x):
-        optimizer.zero_grad()
-        loss = (w * x).sum()
-        if w.data.sum() > 1.5:  # NumPy on the parameter's own array: no stand-in sees this decision
-            loss = loss * 2
-        loss.backward()
-        optimizer.step()
-        return loss.item()
+        def step(x):
+            optimizer.zero_grad()
+            if w.data.sum() > 1.5:  # a parameter's own array, read by NumPy: its stand-in during the trace
+                x = x * 2
+            loss = (w * x).sum()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+        return step, lambda: [w.data]
+    compiled = same_as_eager(make, [(mg.Tensor([1.0, 1.0]),)] * 4)
+    assert "if not w.sum() > 1.5" in compiled.source
 
-    compiled = mg.compile(step, check=True)
-    x = mg.Tensor([1.0, 1.0])
-    compiled(x)  # traced with w = [1, 1]: the doubled branch; w becomes [0.2, 0.2]
-    with pytest.raises(CompileCheckError, match="differ in"):
-        compiled(x)  # eager now takes the other branch
+
+def test_an_in_place_write_into_a_parameters_data_is_part_of_the_step():
+    def make():
+        w = mg.Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+        optimizer = optim.SGD([w], lr=0.1)
+
+        def step(x):
+            optimizer.zero_grad()
+            (w * x).sum().backward()
+            np.clip(w.grad, -0.5, 0.5, out=w.grad)  # clipping by value
+            optimizer.step()
+            w.data *= 0.5  # decoupled decay on the array itself
+            np.clip(w.data, -1.5, 1.5, out=w.data)
+            return 0.0
+        return step, lambda: [w.data, w.grad]
+    same_as_eager(make, [(mg.Tensor([3.0, -3.0]),)] * 4)
+
+
+def test_a_rebound_model_and_optimizer_are_traced_again():
+    namespace = {"F": F}
+    exec("def step(x, y):\n    optimizer.zero_grad()\n    loss = F.mse_loss(model(x), y)\n    loss.backward()\n"
+         "    optimizer.step()\n    return loss.item()\n", namespace)
+    compiled = mg.compile(namespace["step"])
+    x, y = ones(4, 2), np.zeros((4, 1), np.float32)
+    for lr in (0.1, 0.5):  # a sweep: each run a new model and optimizer under the same names
+        model = namespace["model"] = mlp(sizes=(2, 3, 1))
+        namespace["optimizer"] = optim.SGD(model.parameters(), lr=lr)
+        eager_model = mlp(sizes=(2, 3, 1))
+        eager_optimizer = optim.SGD(eager_model.parameters(), lr=lr)
+        for _ in range(3):
+            eager_optimizer.zero_grad()
+            expected = F.mse_loss(eager_model(x), y)
+            expected.backward()
+            eager_optimizer.step()
+            assert compiled(x, y) == pytest.approx(expected.item(), rel=RTOL)
+
+
+@pytest.mark.parametrize("change", ["new optimizer state", "new weight tensor", "frozen layer"])
+def test_a_change_to_what_the_step_reads_between_calls_is_traced_again(change):
+    def make():
+        mg.manual_seed(0)
+        layer = nn.Linear(2, 1)
+        optimizer = optim.SGD(layer.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x):
+            optimizer.zero_grad()
+            loss = layer(x).sum()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+        return step, layer, optimizer
+
+    (eager, eager_layer, eager_optimizer), (plain, layer, optimizer) = make(), make()
+    compiled = mg.compile(plain)
+    x = mg.Tensor([[1.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for call in range(5):
+            if call == 2:
+                for lay, opt in ((eager_layer, eager_optimizer), (layer, optimizer)):
+                    if change == "new optimizer state":
+                        opt.state = [{} for _ in opt.params]
+                    elif change == "new weight tensor":
+                        lay.weight = mg.Tensor([[0.0, 0.0]], requires_grad=True)
+                        opt.params[0] = lay.weight
+                    else:
+                        lay.weight.requires_grad = False
+            assert compiled(x) == pytest.approx(eager(x), rel=RTOL)
+            np.testing.assert_allclose(layer.weight.data, eager_layer.weight.data, rtol=RTOL)
+
+
+def test_a_tensor_made_in_the_step_that_requires_grad_gets_its_gradient_at_every_call():
+    w = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def step(x):  # the gradient with respect to the input, as for an adversarial example
+        xr = mg.Tensor(x.data, requires_grad=True)
+        ((w * xr * xr).sum()).backward()
+        w.grad = None
+        return xr.grad
+
+    compiled = mg.compile(step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileWarning)
+        for value in (1.0, 2.0, 3.0, 4.0):
+            out = compiled(mg.Tensor([value] * 3))
+            np.testing.assert_allclose(out.data, 2 * value * w.data)
+    assert sum(len(entries) for entries in compiled.entries.values()) == 1

@@ -54,6 +54,8 @@ def capture(fn: Any, args: tuple, argument_names: list[str]) -> Capture:
     rebound: list[tuple[Tensor, StandIn]] = []  # tensors whose .data the step replaced
     try:
         with trace:
+            leaves = [t for t in reachable["tensors"] if all(t is not arg for arg in args)]
+            trace.leaf_arrays(leaves, [t.data for t in leaves])  # so that code reading `w.data` is seen too
             for i, arg in enumerate(args):
                 if isinstance(arg, Tensor) and any(arg is t for t, _ in swapped):  # given twice: one input
                     traced_args.append(arg)
@@ -75,8 +77,8 @@ def capture(fn: Any, args: tuple, argument_names: list[str]) -> Capture:
     finally:
         for tensor, data in swapped:
             tensor.data = data
-        for tensor, _ in rebound:  # `w.data = w.data - lr * w.grad`: the tensor keeps the new array
-            tensor.data = tensor.data.value
+        for tensor, new in rebound:  # `w.data = w.data - lr * w.grad`: the tensor keeps the new array
+            tensor.data = new.value
     trace.problems += _changed_numbers([numbers_at_start, trace.hyperparameters])
     structure = _structure(trace, grads, grads_at_start, reachable)
     constants = _dropped_tensors(trace)
@@ -127,7 +129,8 @@ def _final_grads(trace: Trace, reachable: dict) -> list[tuple[Tensor, Any]]:
             tensors[id(tensor)] = tensor
     for optimizer in trace.updated:
         tensors.update((id(p), p) for p in optimizer.params)
-    return [(t, t.grad) for t in tensors.values() if t.grad is None or isinstance(t.grad, StandIn)]
+    return [(t, t.grad) for t in tensors.values() if (t.grad is None or isinstance(t.grad, StandIn))
+            and id(t) not in trace.created]  # a tensor the step makes is made afresh at each call
 
 
 def _structure(trace: Trace, grads: list, grads_at_start: dict[int, bool], reachable: dict) -> list:
@@ -152,9 +155,17 @@ def _structure(trace: Trace, grads: list, grads_at_start: dict[int, bool], reach
             structure.append(("grad", tensor, trace.grad_was_none[id(tensor)]))
     for module in reachable["modules"]:  # train() and eval(): a module's forward may read .training
         structure += [("training", m, m.training) for _, m in module.named_modules()]
-    for holder, key, tensor in reachable["bound"]:  # a tensor the step finds by a name: still that one
-        if any(source[0] == "data" and source[1]() is tensor for _, source in trace.inputs):
-            structure.append(("bound", (holder, key), tensor))
+    read = [source[1]() for _, source in trace.inputs if source[0] == "data" and source[1]() is not None]
+    for holder, key, obj in reachable["bound"]:  # a module, optimizer or tensor found by a name: still that one
+        if not isinstance(obj, Tensor) or any(obj is t for t in read):
+            structure.append(("bound", (holder, key), obj))
+    for module in reachable["modules"]:  # a layer's weight replaced by another tensor: not the one traced
+        for _, m in module.named_modules():
+            structure += [("attribute", (m, name), value) for name, value in vars(m).items()
+                          if isinstance(value, Tensor) and any(value is t for t in read)]
+    structure += [("requires_grad", t, t._requires_grad) for t in read]  # a layer frozen, or unfrozen
+    for optimizer in trace.updated:  # optimizer.state replaced by new dicts: not those traced
+        structure.append(("attribute", (optimizer, "state"), optimizer.state))
     return structure
 
 
@@ -218,6 +229,8 @@ def reachable_from(fn: Any, args: tuple) -> dict:
         items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, (list, tuple)) \
             else [value]
         for item in items:
+            if isinstance(item, (Module, Optimizer, Tensor)) and item is value and where is not None:
+                bound.append((*where, item))  # found by this name: at each call, still this object
             if isinstance(item, Module) and item not in modules:
                 modules.append(item)
             elif isinstance(item, Optimizer) and item not in optimizers:
@@ -225,8 +238,6 @@ def reachable_from(fn: Any, args: tuple) -> dict:
             elif isinstance(item, Tensor):
                 tensors.append(item)
                 names.setdefault(id(item), item.name or name)
-                if item is value and where is not None:
-                    bound.append((*where, item))
     parameters = []
     counters: dict[str, int] = {}
     for module in modules:

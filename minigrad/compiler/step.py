@@ -6,7 +6,7 @@ optimizer's update. The trace is written out as one Python function
 (compiler/source.py: `.source`), and later calls with the same shapes run
 that function on the new arguments and on the parameters' current arrays,
 writing `.grad`, the parameters and the optimizer's state as the eager
-step would. Anything the trace sees and cannot stand for (a hook, an array
+step would. Anything the trace sees and cannot stand for (a tensor's hook, an array
 leaving NumPy's dispatch, Python changing an optimizer's lr) makes the step
 run eagerly, with one warning that says why. What it never sees (a random
 draw, a Python counter) is frozen: `check=True` is for finding those.
@@ -49,15 +49,15 @@ def compile(fn: Callable | None = None, *, check: bool = False) -> Any:  # the b
     same shapes run the traced code, reading the arguments and the parameters' arrays afresh and
     writing `.grad`, the parameters and the optimizer's state as `fn` would. `.source` is that code.
 
-    What a trace cannot see is frozen at trace time: Python decisions on values it could not follow
-    (a parameter's `.data` read directly), random numbers drawn inside the step, a NumPy array the
-    step captures (pass new data as arguments instead), Python side effects (appending to a list,
-    printing, a counter: they run once, when traced). Decisions on values it does see
-    (`if loss.item() > 1`, the checks a loss makes on its labels) are checked at every call, and a
-    call whose values decide otherwise runs eagerly. `check=True` runs the eager step beside the
-    compiled one at every call and raises `CompileCheckError` on any difference: for debugging.
-    A step that cannot be traced (a hook, an array converted with np.asarray) runs eagerly, with one
-    `CompileWarning` naming the reason. Returned tensors carry no graph.
+    What a trace cannot see is frozen at trace time: random numbers drawn inside the step, a NumPy
+    array the step captures (pass new data as arguments instead), Python side effects (appending to
+    a list, printing, a counter, a module's forward hook: they run once, when traced). Decisions on
+    values it does see (`if loss.item() > 1`, `if w.data.max() > 1`, the checks a loss makes on its
+    labels) are checked at every call, and a call whose values decide otherwise runs eagerly.
+    `check=True` runs the eager step beside the compiled one at every call and raises
+    `CompileCheckError` on any difference: for debugging. A step that cannot be traced (a hook on a
+    tensor, an array converted with np.asarray) runs eagerly, with one `CompileWarning` naming the
+    reason. Returned tensors carry no graph.
 
     >>> import minigrad as mg
     >>> w = mg.Tensor([1.0, -2.0], requires_grad=True)
@@ -311,11 +311,16 @@ def _runner(name: str, source: Source, outputs: list, captured: Capture) -> tupl
             checks.append(f"{ref(obj, 'S')}.keys() == {ref(expected, 'K')}")
         elif kind == "training":
             checks.append(f"{ref(obj, 'M')}.training is {expected}")
+        elif kind == "requires_grad":
+            checks.append(f"{ref(obj, 'T')}._requires_grad is {expected}")
+        elif kind == "attribute":
+            holder, key = obj
+            checks.append(f"{ref(holder, 'A')}.{key} is {ref(expected, 'V')}")
         elif kind == "bound":
             holder, key = obj
             place = f"{ref(holder, 'C')}.cell_contents" if key is None else f"{ref(holder, 'G')}[{key!r}]" \
                 if isinstance(holder, dict) else f"{ref(holder, 'B')}.{key}"
-            checks.append(f"{place} is {ref(expected, 'T')}")
+            checks.append(f"{place} is {ref(expected, 'V')}")
         else:
             checks += [f"{ref(obj, 'O')}.{attribute} == {value!r}" for attribute, value in expected]
     holds = f"def holds(args):\n    return {' and '.join(checks) or 'True'}\n"

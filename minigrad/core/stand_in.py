@@ -95,8 +95,14 @@ class StandIn:
         if prefix is None:
             self.trace.problem(f"calls {func.__name__}, which the compiled code could not name")
             return func(*[a.value if isinstance(a, StandIn) else a for a in args], **kwargs)
-        return self.trace.record(_call_form(prefix, len(args), kwargs), (*args, *kwargs.values()),
-                                 lambda *values: _call(func, values, len(args), kwargs), CALL)
+        form, values = _call_form(prefix, len(args), kwargs), (*args, *kwargs.values())
+        written = kwargs.get("out") if kwargs.get("out") is not None else args[0] if kwargs.get("copy") is False \
+            else None  # np.clip(g, lo, hi, out=g), np.nan_to_num(g, copy=False): a statement that changes g
+        if written is not None:
+            target = self.trace.stand_in_for(written)
+            self.trace.in_place(target, form, values, lambda *vals: _call(func, vals, len(args), kwargs))
+            return target
+        return self.trace.record(form, values, lambda *vals: _call(func, vals, len(args), kwargs), CALL)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         self.trace.problem("converts a traced array with np.asarray or np.array, which the trace cannot follow")
@@ -117,6 +123,12 @@ class StandIn:
                 self, _call_form(f"{{0}}.{name}", len(args), kwargs, first=1), (self, *args, *kwargs.values()),
                 lambda value, *values: _call(getattr(value, name), values, len(args), kwargs))
         def method(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("out") is not None:  # g.clip(lo, hi, out=g): a statement that changes g
+                target = self.trace.stand_in_for(kwargs["out"])
+                self.trace.in_place(target, _call_form(f"{{0}}.{name}", len(args), kwargs, first=1),
+                                    (self, *args, *kwargs.values()),
+                                    lambda value, *values: _call(getattr(value, name), values, len(args), kwargs))
+                return target
             result = self.trace.record(_call_form(f"{{0}}.{name}", len(args), kwargs, first=1),
                                        (self, *args, *kwargs.values()),
                                        lambda value, *values: _call(getattr(value, name), values, len(args), kwargs),
@@ -264,3 +276,26 @@ def caller_frame(frame: Any = None) -> Any:
                                  or "/numpy/" in frame.f_code.co_filename.replace("\\", "/")):
         frame = frame.f_back
     return frame
+
+
+class Items(tuple):
+    """Several arrays one call returned (np.split), held by one line."""
+
+
+def value_of(arg: Any) -> Any:
+    """An argument's real value: a stand-in's value, and the same inside an index, a tuple or a list."""
+    if isinstance(arg, StandIn):
+        return arg.value
+    if type(arg) in (tuple, list):
+        return type(arg)(map(value_of, arg))
+    if isinstance(arg, _IndexKey):
+        return _IndexKey(value_of(arg.key))
+    if isinstance(arg, slice):
+        return slice(value_of(arg.start), value_of(arg.stop), value_of(arg.step))
+    return arg
+
+
+def add_in_place(held: Any, grad: Any) -> Any:
+    """held += grad, as a function: backward adding to a `.grad` it finds."""
+    held += grad
+    return held

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from minigrad.core import stand_in
-from minigrad.core.stand_in import ATOM, CALL, StandIn, caller_frame
+from minigrad.core.stand_in import ATOM, CALL, Items, StandIn, add_in_place, caller_frame, value_of
 
 if TYPE_CHECKING:
     from minigrad.core.tensor import Tensor
@@ -109,6 +109,7 @@ class Trace:
         self.grads_written: dict[int, weakref.ref] = {}  # the tensors whose .grad backward wrote, by id
         self.zeroed_grads: set[int] = set()            # id of each tensor whose .grad zero_grad set to None
         self.grad_was_none: dict[int, bool] = {}       # id of each tensor backward wrote .grad of: None before?
+        self.created: set[int] = set()                 # id of each tensor made in the step from its values
         self.hyperparameters: dict[Any, tuple] = {}    # each optimizer that stepped: its numbers, as it stepped
         self.states: list[tuple[dict, frozenset]] = []  # optimizer state dicts the step read, with their keys then
         self.constant_names: dict[int, str] = {}       # id(constant array) -> the name the code gave it
@@ -178,9 +179,17 @@ class Trace:
         return [array if isinstance(array, StandIn) else self._leaf(tensor) for tensor, array in zip(tensors, arrays)]
 
     def _leaf(self, tensor: Tensor) -> StandIn:
+        """A tensor from before the step: its stand-in, which its `.data` is until the trace closes (so that
+        code reading `w.data` reads it too: `w.data *= 0.5`, `if w.data.max() > 1` are written down)."""
+        if type(tensor.data) is StandIn:
+            return tensor.data
         known = self._known.get(id(tensor.data))
-        return known if known is not None else self.input(tensor.data, ("data", weakref.ref(tensor)),
-                                                          hint=("tensor", weakref.ref(tensor)))
+        if known is None:
+            known = self.input(tensor.data, ("data", weakref.ref(tensor)), hint=("tensor", weakref.ref(tensor)))
+        if type(tensor.data) is not StandIn:
+            tensor.data = known
+            self._restore.append((tensor, "data"))
+        return known
 
     def stand_in_of(self, tensor: Tensor) -> StandIn | None:
         """The stand-in that a tensor's array is, or has, in this trace (None: the trace has not seen it)."""
@@ -204,6 +213,7 @@ class Trace:
         tensor its real value back at the end."""
         if data.hint is None or data.hint[0] != "output":
             data.hint = ("output", type(op) if op is not None else None, weakref.ref(tensor))
+        self.created.add(id(tensor))
         for name, value in vars(op).items() if op is not None else ():  # what forward kept: `positive`, `local_grad`
             if isinstance(value, StandIn) and value.hint is None:
                 value.hint = name
@@ -242,7 +252,7 @@ class Trace:
                 held = node.grad
                 if not isinstance(held, StandIn):
                     held = self.input(held, ("grad", weakref.ref(node)), hint=("grad", self.stand_in_of(node)))
-                node.grad = self.in_place(held, "{0} += {1}", (held, node_grad), _add_in_place)
+                node.grad = self.in_place(held, "{0} += {1}", (held, node_grad), add_in_place)
             self.grads_written[id(node)] = weakref.ref(node)
             self._restore.append((node, "grad"))
         self.phase = "forward"
@@ -281,15 +291,15 @@ class Trace:
         """Do an operation for real on the stand-ins' values, and write it down: its result is a new stand-in.
         An array the trace knows (a parameter's, read as `w.data`) stands for its stand-in."""
         args = tuple(self._known.get(id(a), a) if type(a) is np.ndarray else a for a in args)
-        result = function(*map(_value_of, args))
+        result = function(*map(value_of, args))
         return self._emit(form, args, result, precedence)
 
     def _emit(self, form: str, args: tuple, result: Any, precedence: int) -> Any:
         if type(result) in (tuple, list) and result and all(isinstance(r, np.ndarray) for r in result):
-            whole = self._emit(form, args, _Items(result), precedence)  # np.split: each part, one item of it
+            whole = self._emit(form, args, Items(result), precedence)  # np.split: each part, one item of it
             parts = [self.record("{0}[{1}]", (whole, i), lambda items, i: items[i], CALL) for i in range(len(result))]
             return type(result)(parts)
-        if not isinstance(result, (np.ndarray, np.generic, bool, int, float, _Items)):
+        if not isinstance(result, (np.ndarray, np.generic, bool, int, float, Items)):
             self.problem(f"made a {type(result).__name__} that is not an array, by {form}")
             return result
         out = StandIn(result, self)
@@ -306,7 +316,7 @@ class Trace:
     def in_place(self, target: StandIn, form: str, args: tuple, function: Callable) -> StandIn:
         """An in-place change of `target` (args[0]), done for real and written down as a statement."""
         args = tuple(self._known.get(id(a), a) if type(a) is np.ndarray else a for a in args)
-        result = function(*map(_value_of, args))
+        result = function(*map(value_of, args))
         if not isinstance(target.value, np.ndarray):  # a number changes by rebinding: `t += 1`
             target.value = result
         self.lines.append(Line(None, form, args, 0, "in place", self._where(), self._op_type(), self.phase))
@@ -374,25 +384,3 @@ class _StateRecord(dict):
     def update(self, *args: Any, **kwargs: Any) -> None:
         for key, value in dict(*args, **kwargs).items():
             self[key] = value
-
-
-class _Items(tuple):
-    """Several arrays one call returned (np.split), held by one line."""
-
-
-def _value_of(arg: Any) -> Any:
-    """An argument's real value: a stand-in's value, and the same inside an index, a tuple or a list."""
-    if isinstance(arg, StandIn):
-        return arg.value
-    if type(arg) in (tuple, list):
-        return type(arg)(map(_value_of, arg))
-    if type(arg).__name__ == "_IndexKey":
-        return type(arg)(_value_of(arg.key))
-    if isinstance(arg, slice):
-        return slice(_value_of(arg.start), _value_of(arg.stop), _value_of(arg.step))
-    return arg
-
-
-def _add_in_place(held: Any, grad: Any) -> Any:
-    held += grad
-    return held

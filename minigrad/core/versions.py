@@ -130,7 +130,8 @@ versions = Versions()  # one for the process: memory is shared by every thread
 
 def memory_of(array: np.ndarray) -> np.ndarray:
     """The array that owns `array`'s memory: itself, or the array it views (NumPy points a view
-    of a view at the owner)."""
+    of a view at the owner). A stand-in of mg.compile's trace (core/stand_in.py) is its value's."""
+    array = getattr(array, "value", array)
     while isinstance(array.base, np.ndarray):
         array = array.base
     return array

@@ -78,7 +78,11 @@ def write_source(trace: Trace, name: str, returns: list[StandIn], tensor_names: 
         body.append(writer.statement(line))
     outputs = ", ".join(writer.expression(r) for r in returns) + ("," if len(returns) == 1 else "")
     signature = ", ".join(namer.names[id(s)] for s, _ in parameters)
-    text = "\n".join([f"def {name}({signature}):", *body, "", f"    return {outputs}" if returns else "    return"])
+    made = [f"{key} {_shape_of(value)}" for key, value in writer.namespace.items() if key not in ("np", "math")
+            and key != guard_error.__name__]
+    header = [f"    # made by the step from constants, not inputs: {', '.join(made)}"] if made else []
+    text = "\n".join([f"def {name}({signature}):", *header, *body, "",
+                      f"    return {outputs}" if returns else "    return"])
     late_guard = f"{late[0].where[0].rsplit('/', 1)[-1]}:{late[0].where[1]}" if late else ""
     return Source(text + "\n", writer.namespace, parameters, returns, late_guard, namer.names)
 
@@ -339,6 +343,11 @@ class _Writer:
         if isinstance(key, tuple) and len(key) == 1:
             return parts[0] + ","
         return ", ".join(parts) if parts else "()"
+
+
+def _shape_of(value: Any) -> str:
+    """A constant as the header describes it: `(10, 10) float32`."""
+    return f"{value.shape} {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__
 
 
 _DERIVATIVES: dict[type, str] = {}

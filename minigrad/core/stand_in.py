@@ -118,21 +118,16 @@ class StandIn:
             return attribute
         if not callable(attribute):  # .T, .real: a new array
             return self.trace.record(f"{{0}}.{name}", (self,), lambda value: getattr(value, name), CALL)
-        if name in MUTATING:
-            return lambda *args, **kwargs: self.trace.in_place(
-                self, _call_form(f"{{0}}.{name}", len(args), kwargs, first=1), (self, *args, *kwargs.values()),
-                lambda value, *values: _call(getattr(value, name), values, len(args), kwargs))
+
         def method(*args: Any, **kwargs: Any) -> Any:
-            if kwargs.get("out") is not None:  # g.clip(lo, hi, out=g): a statement that changes g
-                target = self.trace.stand_in_for(kwargs["out"])
-                self.trace.in_place(target, _call_form(f"{{0}}.{name}", len(args), kwargs, first=1),
-                                    (self, *args, *kwargs.values()),
-                                    lambda value, *values: _call(getattr(value, name), values, len(args), kwargs))
-                return target
-            result = self.trace.record(_call_form(f"{{0}}.{name}", len(args), kwargs, first=1),
-                                       (self, *args, *kwargs.values()),
-                                       lambda value, *values: _call(getattr(value, name), values, len(args), kwargs),
-                                       CALL)
+            form, values = _call_form(f"{{0}}.{name}", len(args), kwargs, first=1), (self, *args, *kwargs.values())
+            call = lambda value, *rest: _call(getattr(value, name), rest, len(args), kwargs)
+            written = kwargs.get("out") if kwargs.get("out") is not None else self if name in MUTATING else None
+            if written is not None:  # g.fill(0), g.clip(lo, hi, out=g): a statement that changes an array
+                target = self.trace.stand_in_for(written)
+                self.trace.in_place(target, form, values, call)
+                return None if name in MUTATING else target
+            result = self.trace.record(form, values, call, CALL)
             if name == "item":  # a Python number: the value of its array
                 result.hint = ("value", self)
             return result

@@ -20,6 +20,15 @@ for NumPy and minigrad alike, and about 40 without alternating). So that the
 ratios measure the engines and not that churn, the benchmark asks glibc to
 keep freed memory (mallopt), for every implementation alike.
 
+Alternating has a second cost: a step that runs right after another
+implementation's finds the CPU's caches full of that one's code and data. The
+hand-written NumPy step, which ran after PyTorch's, paid most: it took a
+sixth (W1) to a third (W4) longer, so the compiled step, the same NumPy calls,
+came out at 0.87x and 0.77x of it, faster than the floor it writes out. So in
+each round every implementation first runs one untimed step, and only the
+next is timed: each is measured as a training loop runs it, after a step of
+its own.
+
 W5 is a small CNN's step on digits-sized images (64, 1, 8, 8): Conv2d(1, 16, 3,
 padding=1), ReLU, MaxPool2d(2), Flatten, Linear(256, 10), mean cross-entropy,
 on a seeded synthetic batch. Its NumPy floor is written by hand the same way
@@ -481,13 +490,15 @@ def check_compiled_matches_eager(w: Workload, make_weights: Callable, make_minig
 
 
 def time_interleaved(implementations: dict, steps: int, rounds: int, warmup: int = 3) -> dict[str, list[float]]:
-    """Per-step times of each implementation, alternating them, after a few untimed rounds."""
+    """Per-step times of each implementation, alternating them, after a few untimed rounds; in each round,
+    an implementation's timed steps follow one untimed step of its own."""
     times: dict[str, list[float]] = {name: [] for name in implementations}
     for _ in range(warmup):
         for step, _ in implementations.values():
             step()
     for _ in range(rounds):
         for name, (step, _) in implementations.items():
+            step()  # untimed: it pays for the caches the previous implementation left (the module docstring)
             start = time.perf_counter()
             for _ in range(steps):
                 step()

@@ -73,6 +73,53 @@ def test_leaf_grad_does_not_alias_the_seed_array():
     assert x.grad.tolist() == [1.0, 1.0]
 
 
+def test_a_gradient_an_op_also_keeps_is_copied_into_grad():
+    class KeepsItsGradient(Op):
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad):
+            self.kept = grad * 2  # d/da 2a = 2, kept on the op as well
+            return (self.kept,)
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = KeepsItsGradient.apply(x)
+    y.backward(np.ones(2))
+    x.grad *= 10
+    assert y.grad_fn.kept.tolist() == [2.0, 2.0] and x.grad.tolist() == [20.0, 20.0]
+
+
+def test_a_gradient_an_op_keeps_by_weak_reference_is_copied_into_grad():
+    class RemembersItsGradient(Op):  # a weak reference does not show in the array's reference count
+        def forward(self, a):
+            return a * 2
+
+        def backward(self, grad):
+            out = grad * 2  # d/da 2a = 2
+            self.remembered = weakref.ref(out)
+            return (out,)
+
+    x = Tensor(np.ones(2), requires_grad=True)
+    y = RemembersItsGradient.apply(x)
+    y.backward(np.ones(2))
+    assert y.grad_fn.remembered() is None and x.grad.tolist() == [2.0, 2.0]  # the op's array is gone: .grad is a copy
+
+
+def test_one_gradient_given_to_two_leaves_becomes_two_grads():
+    class SumOfTwo(Op):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, grad):
+            shared = grad * 1  # a new array, handed to both inputs
+            return shared, shared  # d(a+b)/da = d(a+b)/db = 1
+
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.ones(2), requires_grad=True)
+    SumOfTwo.apply(a, b).backward(np.ones(2))
+    a.grad *= 10
+    assert b.grad.tolist() == [1.0, 1.0]
+
+
 def test_only_leaves_keep_grad_unless_retain_grad_is_called():
     x = Tensor(2.0, requires_grad=True)
     hidden = x * 3
